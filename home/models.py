@@ -1,0 +1,241 @@
+import datetime
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import models
+from wagtail.admin.panels import FieldPanel
+from wagtail.api import APIField
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from .blocks import CallToActionBlock, PlatformStreamBlock
+
+UPDATES_PER_PAGE = 10
+
+
+class CampaignPage(Page):
+    """Fields every public page shares: how it looks when someone shares its link."""
+
+    social_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown when this page is shared on social media or in a messaging app. "
+        "A landscape picture about 1200 × 630 pixels works best. Optional.",
+    )
+
+    menu_title = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="A short name for the site menu, when the title is too long for it. Optional.",
+    )
+
+    promote_panels = Page.promote_panels + [FieldPanel("menu_title"), FieldPanel("social_image")]
+
+    class Meta:
+        abstract = True
+
+    @property
+    def social_description(self):
+        return self.search_description or getattr(self, "summary", "") or ""
+
+
+class PinnedUpdateMixin:
+    """Pages that show the organisers' pinned notice at the top."""
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["pinned_update"] = UpdatePage.pinned_in(self.locale_id)
+        return context
+
+
+class HomePage(PinnedUpdateMixin, CampaignPage):
+    """The front page: what the campaign is, the pinned notice, latest updates and sponsors."""
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = [
+        "home.PlatformPage",
+        "home.UpdateIndexPage",
+        "sponsors.SponsorIndexPage",
+    ]
+
+    intro = models.TextField(
+        help_text="Two or three sentences saying what the campaign is for. "
+        "This is the first thing visitors read."
+    )
+    calls_to_action = StreamField(
+        [("call_to_action", CallToActionBlock())],
+        blank=True,
+        help_text="Buttons that ask visitors to act: read the platform, sponsor, sign up. "
+        "Drag them to change their order.",
+    )
+    privacy_promise = models.TextField(
+        help_text="The campaign's promise to people who sign up, shown on the front page."
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        FieldPanel("calls_to_action"),
+        FieldPanel("privacy_promise"),
+    ]
+    api_fields = [
+        APIField("intro"),
+        APIField("calls_to_action"),
+        APIField("privacy_promise"),
+    ]
+
+    @property
+    def summary(self):
+        return self.intro
+
+    def get_context(self, request, *args, **kwargs):
+        from sponsors.models import Sponsor, SponsorIndexPage
+
+        context = super().get_context(request, *args, **kwargs)
+        context["latest_updates"] = (
+            UpdatePage.objects.live()
+            .public()
+            .filter(locale_id=self.locale_id)
+            .order_by("-published_on", "-pk")[:3]
+        )
+        context["sponsor_count"] = Sponsor.objects.approved().count()
+        # Only links are needed, so plain pages from one query will do; a private section
+        # stays private behind its link.
+        sections = Page.objects.child_of(self).live().type(SponsorIndexPage, UpdateIndexPage)
+        for section in sections:
+            key = "sponsor_index" if section.specific_class is SponsorIndexPage else "update_index"
+            context.setdefault(key, section)
+        return context
+
+
+class PlatformPage(PinnedUpdateMixin, CampaignPage):
+    """The campaign's platform: the call, each struggle, point and activity as its own item."""
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = []
+    max_count_per_parent = 1
+
+    summary = models.TextField(
+        max_length=300,
+        help_text="One or two sentences describing the platform, used in links and shares.",
+    )
+    body = StreamField(
+        PlatformStreamBlock(),
+        help_text="Paragraphs of the call and the platform's sections. Each point in a section "
+        "is its own item: add, reword or drag points one at a time.",
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("summary"), FieldPanel("body")]
+    api_fields = [APIField("summary"), APIField("body")]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("body"),
+    ]
+
+
+class UpdateIndexPage(RoutablePageMixin, CampaignPage):
+    """The list of update notices, newest first, with an RSS and Atom feed."""
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["home.UpdatePage"]
+    max_count_per_parent = 1
+
+    intro = models.TextField(
+        blank=True, help_text="A sentence shown above the list of updates (optional)."
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    api_fields = [APIField("intro")]
+
+    @property
+    def summary(self):
+        return self.intro
+
+    def get_updates(self):
+        return (
+            UpdatePage.objects.live()
+            .public()
+            .child_of(self)
+            .order_by("-published_on", "-first_published_at", "-pk")
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        paginator = Paginator(self.get_updates(), UPDATES_PER_PAGE)
+        try:
+            updates = paginator.page(request.GET.get("page", 1))
+        except PageNotAnInteger:
+            updates = paginator.page(1)
+        except EmptyPage:
+            updates = paginator.page(paginator.num_pages)
+        context["updates"] = updates
+        return context
+
+    @path("feed/")
+    def rss_feed(self, request):
+        from .feeds import UpdatesRssFeed
+
+        return UpdatesRssFeed()(request, index_page=self)
+
+    @path("feed/atom/")
+    def atom_feed(self, request):
+        from .feeds import UpdatesAtomFeed
+
+        return UpdatesAtomFeed()(request, index_page=self)
+
+
+class UpdatePage(CampaignPage):
+    """A dated notice from the campaign; pin one to show it at the top of the main pages."""
+
+    parent_page_types = ["home.UpdateIndexPage"]
+    subpage_types = []
+
+    published_on = models.DateField(
+        default=datetime.date.today,
+        help_text="The date shown on the notice. Updates are listed newest first by this date.",
+    )
+    summary = models.TextField(
+        max_length=300,
+        help_text="One or two sentences: shown in lists, in the pinned banner and when shared.",
+    )
+    body = RichTextField(
+        features=["h2", "h3", "bold", "italic", "ol", "ul", "link", "document-link"],
+        help_text="The full text of the update.",
+    )
+    is_pinned = models.BooleanField(
+        default=False,
+        verbose_name="pinned",
+        help_text="Show this update as a notice at the top of the home and platform pages. "
+        "If several are pinned, the newest is shown.",
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("published_on"),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        FieldPanel("is_pinned"),
+    ]
+    api_fields = [
+        APIField("published_on"),
+        APIField("summary"),
+        APIField("body"),
+        APIField("is_pinned"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.FilterField("published_on"),
+    ]
+
+    @classmethod
+    def pinned_in(cls, locale_id):
+        return (
+            cls.objects.live()
+            .public()
+            .filter(locale_id=locale_id, is_pinned=True)
+            .order_by("-published_on", "-pk")
+            .first()
+        )

@@ -1,0 +1,37 @@
+from django import template
+from wagtail.models import Page, Site
+
+register = template.Library()
+
+
+@register.inclusion_tag("includes/navigation.html", takes_context=True)
+def main_navigation(context):
+    """The home page of the visitor's language and its children marked "show in menus"."""
+    request = context.get("request")
+    page = context.get("page")
+    site = Site.find_for_request(request) if request else None
+    if site is None:
+        return {"home": None, "menu_items": []}
+    home = site.root_page.localized if page is None else _home_of(page, site)
+    # The menu is what organisers tick "show in menus" for; a private page there is only a link.
+    return {
+        "home": home,
+        "menu_items": [
+            (menu_page, _aria_current(menu_page, page))
+            for menu_page in home.get_children().live().in_menu().specific()
+        ],
+    }
+
+
+def _aria_current(menu_page, page):
+    if page is None:
+        return ""
+    if menu_page.pk == page.pk:
+        return "page"
+    return "true" if page.path.startswith(menu_page.path) else ""
+
+
+def _home_of(page, site):
+    if page.depth <= site.root_page.depth:
+        return page
+    return Page.objects.ancestor_of(page, inclusive=True).get(depth=site.root_page.depth)

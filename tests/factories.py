@@ -1,0 +1,72 @@
+import datetime
+
+import factory
+import wagtail_factories
+from wagtail.rich_text import RichText
+
+from home.models import HomePage, PlatformPage, UpdateIndexPage, UpdatePage
+from sponsors.models import Sponsor, SponsorIndexPage
+
+
+class HomePageFactory(wagtail_factories.PageFactory):
+    title = "Workers Against the CCP"
+    intro = "A campaign of workers’ solidarity."
+    privacy_promise = "Details of individuals will NOT be published."
+
+    class Meta:
+        model = HomePage
+
+
+class PlatformPageFactory(wagtail_factories.PageFactory):
+    title = "Platform"
+    slug = "platform"
+    summary = "The draft platform."
+    body = factory.LazyFunction(
+        lambda: [
+            ("paragraph", RichText("<p>Opening paragraph.</p>")),
+            (
+                "platform_section",
+                {"introduction": "The campaign should support struggles:", "items": ["One"]},
+            ),
+        ]
+    )
+
+    class Meta:
+        model = PlatformPage
+
+
+class UpdateIndexPageFactory(wagtail_factories.PageFactory):
+    title = "Updates"
+    slug = "updates"
+
+    class Meta:
+        model = UpdateIndexPage
+
+
+class UpdatePageFactory(wagtail_factories.PageFactory):
+    title = factory.Sequence(lambda n: f"Update {n}")
+    published_on = factory.Sequence(lambda n: datetime.date(2024, 1, 1) + datetime.timedelta(n))
+    summary = factory.LazyAttribute(lambda update: f"Summary of {update.title}")
+    body = "<p>Body.</p>"
+
+    class Meta:
+        model = UpdatePage
+
+
+class SponsorIndexPageFactory(wagtail_factories.PageFactory):
+    title = "Sponsors"
+    slug = "sponsors"
+
+    class Meta:
+        model = SponsorIndexPage
+
+
+class SponsorFactory(factory.django.DjangoModelFactory):
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    country = "United Kingdom"
+    status = Sponsor.Status.APPROVED
+    contact_name = factory.Sequence(lambda n: f"Private Contact {n}")
+    contact_email = factory.Sequence(lambda n: f"private-contact-{n}@example.org")
+
+    class Meta:
+        model = Sponsor

@@ -2,9 +2,11 @@ import datetime
 import tomllib
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.html import escape
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
 from wagtail.rich_text import RichText
 
@@ -79,12 +81,17 @@ class Command(BaseCommand):
             home.save_revision().publish()
 
     def home_page(self, fields):
-        locale = Locale.get_default()
+        locale, _ = Locale.objects.get_or_create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        )
         home = HomePage.objects.filter(locale=locale, depth=2).first()
         if home:
             return home, False
         site = Site.objects.filter(is_default_site=True).first()
-        root = Page.get_first_root_node()
+        # Wagtail's migrations make the root; a database emptied by a test flush has none.
+        root = Page.get_first_root_node() or Page.add_root(
+            instance=Page(title="Root", slug="root", locale=locale)
+        )
         self.remove_wagtail_placeholder(site)
         home = HomePage(
             title=fields["title"],

@@ -1,0 +1,114 @@
+"""Real-browser tests: Playwright drives Debian's Chromium against a live Django server.
+
+Playwright cannot download its own browser here, so the system Chromium is used. Without it
+the tests skip on a developer's machine and fail in CI (REQUIRE_BROWSER=1).
+"""
+
+import io
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+# Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls from
+# the test body unless told that this thread is not really asynchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+AXE_SCRIPT = PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOT_DIR = PROJECT_DIR / "test-results" / "screenshots"
+DOCS_IMAGES_DIR = PROJECT_DIR / "docs" / "images"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+# The live server reads what the test writes, so tests commit for real. The flush after each
+# such test also empties what Wagtail's migrations made (root page, locale, site): the content
+# loader makes them again when they are missing.
+BROWSER_DB = pytest.mark.django_db(transaction=True)
+
+
+def require_or_skip(reason):
+    if os.environ.get("REQUIRE_BROWSER"):
+        pytest.fail(f"{reason} (REQUIRE_BROWSER is set, so this is an error)")
+    pytest.skip(reason)
+
+
+def chromium_path():
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if not Path(path).exists():
+        require_or_skip(f"Chromium not found at {path}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require_or_skip("Playwright is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def live_campaign(live_server):
+    """The real campaign content behind a live server (needs the BROWSER_DB marker)."""
+    call_command("load_campaign_content", stdout=io.StringIO())
+    return live_server
+
+
+@pytest.fixture
+def screenshot():
+    """Saves a screenshot; with UPDATE_DOCS_SCREENSHOTS=1 it also refreshes docs/images/."""
+
+    def take(page, name, **options):
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOT_DIR / f"{name}.png"
+        page.screenshot(path=path, **options)
+        if os.environ.get("UPDATE_DOCS_SCREENSHOTS"):
+            DOCS_IMAGES_DIR.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, DOCS_IMAGES_DIR / f"{name}.png")
+        return path
+
+    return take
+
+
+@pytest.fixture
+def axe_violations():
+    """Runs axe-core in the page and returns the serious and critical violations."""
+    if not AXE_SCRIPT.exists():
+        require_or_skip("axe-core is not installed (npm ci)")
+
+    def check(page):
+        page.add_script_tag(path=str(AXE_SCRIPT))
+        results = page.evaluate("async () => await axe.run(document)")
+        return [
+            f"{violation['id']} ({violation['impact']}): {violation['help']} "
+            f"at {[node['target'] for node in violation['nodes']]}"
+            for violation in results["violations"]
+            if violation["impact"] in {"serious", "critical"}
+        ]
+
+    return check

@@ -90,3 +90,32 @@ def test_pages_work_without_javascript(live_campaign, browser):
     page.get_by_role("link", name="Read the platform").click()
     expect(page.locator(".platform-section")).to_have_count(3)
     context.close()
+
+
+def test_organiser_guide_screens(live_campaign, page, screenshot):
+    """The screens docs/organisers.md shows, each checked for what the guide says is there."""
+    get_user_model().objects.create_superuser(
+        "organiser", "organiser@example.org", ORGANISER_PASSWORD
+    )
+    Sponsor.objects.create(
+        name="Hackney Trades Council", country="United Kingdom", status=Sponsor.Status.PENDING
+    )
+    page.goto(live_campaign.url + "/admin/login/")
+    page.fill("#id_username", "organiser")
+    page.fill("#id_password", ORGANISER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    home = PlatformPage.objects.get().get_parent()
+    page.goto(f"{live_campaign.url}/admin/pages/{home.pk}/")
+    expect(page.locator("main")).to_contain_text("Updates")
+    screenshot(page, "organiser-page-explorer")
+
+    page.goto(f"{live_campaign.url}/admin/pages/{PlatformPage.objects.get().pk}/edit/")
+    expect(page.locator("main")).to_contain_text("Platform section")
+    page.get_by_text("Platform section").first.scroll_into_view_if_needed()
+    screenshot(page, "organiser-edit-platform")
+
+    page.goto(live_campaign.url + "/admin/snippets/sponsors/sponsor/?status=pending")
+    expect(page.locator("main")).to_contain_text("Hackney Trades Council")
+    expect(page.locator("main")).not_to_contain_text("June 4 Sparks")
+    screenshot(page, "organiser-pending-sponsors")

@@ -40,7 +40,8 @@ class CampaignPage(Page):
 
     @property
     def social_description(self):
-        return self.search_description or getattr(self, "summary", "") or ""
+        page_text = getattr(self, "summary", "") or getattr(self, "intro", "")
+        return self.search_description or page_text
 
 
 class PinnedUpdateMixin:
@@ -86,10 +87,6 @@ class HomePage(PinnedUpdateMixin, CampaignPage):
         APIField("calls_to_action"),
         APIField("privacy_promise"),
     ]
-
-    @property
-    def summary(self):
-        return self.intro
 
     def get_context(self, request, *args, **kwargs):
         from sponsors.models import Sponsor, SponsorIndexPage
@@ -149,10 +146,6 @@ class UpdateIndexPage(RoutablePageMixin, CampaignPage):
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     api_fields = [APIField("intro")]
-
-    @property
-    def summary(self):
-        return self.intro
 
     def get_updates(self):
         return (

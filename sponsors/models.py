@@ -129,10 +129,6 @@ class SponsorIndexPage(CampaignPage):
     content_panels = CampaignPage.content_panels + [FieldPanel("intro")]
     api_fields = [APIField("intro")]
 
-    @property
-    def summary(self):
-        return self.intro
-
     def get_sponsors(self):
         return Sponsor.objects.approved().prefetch_related(
             Prefetch("logo", queryset=get_image_model().objects.prefetch_renditions(LOGO_RENDITION))

@@ -1,0 +1,56 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def load_settings(module, **environment):
+    """Imports a settings module in a fresh interpreter and prints what the test asks for."""
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
+    env.update(environment, DJANGO_SETTINGS_MODULE=module)
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.DATABASES['default']['ENGINE'], settings.CACHES['default']['BACKEND'])"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize(
+    "secret_key", [None, "", "dev-only-insecure-key-never-use-in-production", "short"]
+)
+def test_production_refuses_a_missing_or_weak_secret_key(secret_key):
+    environment = {} if secret_key is None else {"SECRET_KEY": secret_key}
+    result = load_settings("cms.settings.production", **environment)
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr
+
+
+def test_production_starts_with_a_real_secret_key():
+    result = load_settings("cms.settings.production", SECRET_KEY="k" * 20 + "x9" * 20)
+    assert result.returncode == 0, result.stderr
+
+
+def test_sqlite_and_local_memory_cache_by_default():
+    result = load_settings("cms.settings.dev", REDIS_URL="")
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ]
+
+
+def test_database_and_cache_from_environment():
+    result = load_settings(
+        "cms.settings.dev",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/campaign",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "django.core.cache.backends.redis.RedisCache",
+    ]

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format messages bench check install install-test
+.PHONY: run serve test lint format messages translations bench check install install-test fuzz
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -27,7 +27,22 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; \
 	else echo "npm not found: the accessibility check will be skipped"; fi
 
-run: install
+# The site's own text in every language: compiled from locale/*/django.po whenever a catalogue
+# changes, with polib (installed with wagtail-localize) so that no GNU gettext is needed.
+# The .mo files are build output and not committed. `make messages` (needs gettext) collects
+# new strings into the catalogues for translators.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | $(VENV)/.installed-run
+	$(BIN)/python -c 'import sys, polib; polib.pofile(sys.argv[1]).save_as_mofile(sys.argv[2])' $< $@
+
+translations: $(MO_FILES)
+
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hant -l zh_Hans -l ug -l bo --no-obsolete \
+		--ignore=.venv --ignore=node_modules --ignore=test-results
+
+run: install translations
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_campaign_content --if-empty
 	@echo
@@ -36,11 +51,44 @@ run: install
 	@echo
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install-test node_modules/axe-core/axe.min.js
+# The production stack on this machine: production settings (DEBUG off), static files
+# collected with hashed names, gunicorn (gunicorn.conf.py) on 127.0.0.1:$(PORT). Without a
+# SECRET_KEY in the environment, one is generated once into .secret-key (kept out of git).
+SERVE_ENV = DJANGO_SETTINGS_MODULE=cms.settings.production PORT=$(PORT) \
+	SECRET_KEY="$${SECRET_KEY:-$$(cat .secret-key)}"
+
+.secret-key: | $(BIN)/python
+	@$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))' > $@
+	@chmod 600 $@
+
+serve: install translations .secret-key
+	$(SERVE_ENV) $(BIN)/python manage.py migrate --no-input
+	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(SERVE_ENV) $(BIN)/python manage.py load_campaign_content --if-empty
+	$(SERVE_ENV) $(BIN)/gunicorn cms.wsgi
+
+# The production stack on loopback under wrk, beside nginx and a minimal WSGI app serving the
+# same bytes; prints the figures (see bench/run.py). Needs PostgreSQL and Redis; installs
+# Debian's wrk and nginx when they are missing.
+bench: install
+	$(BIN)/python bench/run.py
+
+test: install-test translations node_modules/axe-core/axe.min.js
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The API fuzz tests at full length: API_FUZZ_EXAMPLES generated cases per test, fresh each run
+# (about 2,500 requests at the default); prints the number of requests and of server errors.
+API_FUZZ_EXAMPLES ?= 300
+fuzz: install-test
+	LOG_LEVEL=ERROR API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_api_fuzz.py -q -s -p no:cacheprovider $(PYTEST_ARGS)
 
 check: install-test
 	$(BIN)/python manage.py check
+	@# Production settings must pass Django's own security audit, nothing silenced.
+	DJANGO_SETTINGS_MODULE=cms.settings.production \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	RECAPTCHA_PUBLIC_KEY=operator-public-key RECAPTCHA_PRIVATE_KEY=operator-private-key \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -1,16 +1,27 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms import views as cms_views
+from cms.api import campaign_api, content_api_urls, not_found
+from cms.localisation.sitemaps import EveryLanguageSitemap
+
+# A database that cannot be reached is a 503 with a page that needs no database.
+handler500 = cms_views.server_error
+
 urlpatterns = [
+    path("healthz", cms_views.health, name="health"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("api/v2/", content_api_urls()),
+    path("api/v2/", campaign_api.urls),
+    re_path(r"^api/", not_found),
+    path("sitemap.xml", sitemap, {"sitemaps": {"pages": EveryLanguageSitemap}}, name="sitemap"),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
@@ -25,6 +36,16 @@ if settings.DEBUG:
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+# Signed links from endorsement emails, in the organisation's language, before the pages'
+# catch-all.
+urlpatterns += i18n_patterns(
+    path("endorsement/", include("sponsors.urls")), prefix_default_language=True
+)
+
 # Pages live under a language prefix (/en/, /zh-hant/ ...); everything above stays outside it
 # so that machine clients never meet a language redirect.
-urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=True)
+urlpatterns += i18n_patterns(
+    path("", include("forms_app.urls")),
+    path("", include(wagtail_urls)),
+    prefix_default_language=True,
+)

@@ -37,7 +37,6 @@ class CallToActionBlock(blocks.StructBlock):
     class Meta:
         icon = "link"
         label = "Call to action"
-        template = "blocks/call_to_action_block.html"
 
 
 class PlatformStreamBlock(blocks.StreamBlock):

@@ -2,6 +2,7 @@ import datetime
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
+from django.utils.functional import cached_property
 from wagtail.admin.panels import FieldPanel
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -47,9 +48,18 @@ class CampaignPage(Page):
 class PinnedUpdateMixin:
     """Pages that show the organisers' pinned notice at the top."""
 
+    @cached_property
+    def published_updates(self):
+        # Building the queryset looks up the private sections once; everything derived from
+        # it below reuses that lookup.
+        return UpdatePage.published_in(self.locale_id)
+
+    def pinned_update(self):
+        return self.published_updates.filter(is_pinned=True).first()
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["pinned_update"] = UpdatePage.pinned_in(self.locale_id)
+        context["pinned_update"] = self.pinned_update()
         return context
 
 
@@ -61,6 +71,9 @@ class HomePage(PinnedUpdateMixin, CampaignPage):
         "home.PlatformPage",
         "home.UpdateIndexPage",
         "sponsors.SponsorIndexPage",
+        "forms_app.SponsorFormPage",
+        "forms_app.SignupFormPage",
+        "forms_app.PrivacyNoticePage",
     ]
 
     intro = models.TextField(
@@ -86,18 +99,59 @@ class HomePage(PinnedUpdateMixin, CampaignPage):
         APIField("intro"),
         APIField("calls_to_action"),
         APIField("privacy_promise"),
+        APIField("highlights"),
     ]
+
+    def latest_updates(self):
+        return self.published_updates[:3]
+
+    @property
+    def highlights(self):
+        """What the front page shows beside its own text, for clients of the API."""
+        from sponsors.models import Sponsor
+
+        def update_summary(update):
+            return {
+                "id": update.pk,
+                "title": update.title,
+                "published_on": update.published_on,
+                "summary": update.summary,
+            }
+
+        pinned = self.pinned_update()
+        return {
+            "pinned_update": update_summary(pinned) if pinned else None,
+            "latest_updates": [update_summary(update) for update in self.latest_updates()],
+            "sponsor_count": Sponsor.objects.approved().count(),
+        }
+
+    def localized_calls_to_action(self):
+        """Each button with its live target in this page's language: an untranslated home page
+        still points at the English pages, and readers belong in their own."""
+        calls = [call.value for call in self.calls_to_action if call.value["page"]]
+        targets = {
+            call["page"].translation_key: call["page"]
+            for call in calls
+            if call["page"].locale_id == self.locale_id and call["page"].live
+        }
+        keys = [call["page"].translation_key for call in calls]
+        if missing := [key for key in keys if key not in targets]:
+            in_this_language = Page.objects.live().filter(
+                locale_id=self.locale_id, translation_key__in=missing
+            )
+            targets.update((page.translation_key, page) for page in in_this_language)
+        return [
+            {**call, "target": targets[call["page"].translation_key]}
+            for call in calls
+            if call["page"].translation_key in targets
+        ]
 
     def get_context(self, request, *args, **kwargs):
         from sponsors.models import Sponsor, SponsorIndexPage
 
         context = super().get_context(request, *args, **kwargs)
-        context["latest_updates"] = (
-            UpdatePage.objects.live()
-            .public()
-            .filter(locale_id=self.locale_id)
-            .order_by("-published_on", "-pk")[:3]
-        )
+        context["latest_updates"] = self.latest_updates()
+        context["calls_to_action"] = self.localized_calls_to_action()
         context["sponsor_count"] = Sponsor.objects.approved().count()
         # Only links are needed, so plain pages from one query will do; a private section
         # stays private behind its link.
@@ -224,11 +278,8 @@ class UpdatePage(CampaignPage):
     ]
 
     @classmethod
-    def pinned_in(cls, locale_id):
+    def published_in(cls, locale_id):
+        """Live updates outside private sections in one language, newest first."""
         return (
-            cls.objects.live()
-            .public()
-            .filter(locale_id=locale_id, is_pinned=True)
-            .order_by("-published_on", "-pk")
-            .first()
+            cls.objects.live().public().filter(locale_id=locale_id).order_by("-published_on", "-pk")
         )

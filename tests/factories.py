@@ -64,6 +64,7 @@ class SponsorIndexPageFactory(wagtail_factories.PageFactory):
 class SponsorFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Organisation {n}")
     country = "United Kingdom"
+    kind = Sponsor.Kind.CAMPAIGN
     status = Sponsor.Status.APPROVED
     contact_name = factory.Sequence(lambda n: f"Private Contact {n}")
     contact_email = factory.Sequence(lambda n: f"private-contact-{n}@example.org")

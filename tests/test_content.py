@@ -28,14 +28,14 @@ def test_content_file_holds_the_whole_platform():
 
 
 def test_platform_has_all_fourteen_items_each_its_own(campaign_site):
-    platform = PlatformPage.objects.get()
+    platform = PlatformPage.objects.get(locale__language_code="en")
     expected = [item for s in CONTENT["platform"]["sections"] for item in s["items"]]
     assert platform_items(platform) == expected
     assert len(expected) == 14
 
 
 def test_platform_keeps_the_campaigns_wording(campaign_site):
-    items = platform_items(PlatformPage.objects.get())
+    items = platform_items(PlatformPage.objects.get(locale__language_code="en"))
     assert items[0].startswith("For democratic and workers’ rights across China")
     assert "Fight racism against people of East & South-East Asian backgrounds." in items
     assert items[-1] == (
@@ -44,7 +44,7 @@ def test_platform_keeps_the_campaigns_wording(campaign_site):
 
 
 def test_both_notices_are_dated_updates(campaign_site):
-    updates = UpdatePage.objects.live().order_by("published_on")
+    updates = UpdatePage.objects.live().filter(locale__language_code="en").order_by("published_on")
     assert [u.slug for u in updates] == [
         "inaugural-conference-planned-for-summer",
         "founding-meeting",
@@ -54,8 +54,13 @@ def test_both_notices_are_dated_updates(campaign_site):
 
 
 def test_the_eleven_cosponsors_are_approved(campaign_site):
-    names = list(Sponsor.objects.approved().values_list("name", flat=True))
-    assert names == CONTENT["sponsors"]["organisations"]
+    loaded = list(Sponsor.objects.approved().values_list("name", "kind"))
+    assert loaded == [(o["name"], o["kind"]) for o in CONTENT["sponsors"]["organisations"]]
+
+
+def test_every_cosponsor_has_a_known_kind():
+    kinds = {organisation["kind"] for organisation in CONTENT["sponsors"]["organisations"]}
+    assert kinds <= set(Sponsor.Kind.values)
 
 
 def test_privacy_promise_is_on_the_home_page(campaign_site, client):
@@ -73,12 +78,12 @@ def test_loading_twice_changes_nothing(campaign_site):
 
 
 def test_loading_keeps_organisers_edits(campaign_site):
-    platform = PlatformPage.objects.get()
+    platform = PlatformPage.objects.get(locale__language_code="en")
     platform.title = "Our platform, as edited"
     platform.save_revision().publish()
     Sponsor.objects.filter(name="June 4 Sparks").update(status=Sponsor.Status.REJECTED)
     call_command("load_campaign_content", stdout=io.StringIO())
-    assert PlatformPage.objects.get().title == "Our platform, as edited"
+    assert PlatformPage.objects.get(locale__language_code="en").title == "Our platform, as edited"
     assert Sponsor.objects.get(name="June 4 Sparks").status == Sponsor.Status.REJECTED
 
 
@@ -98,8 +103,9 @@ def test_site_serves_the_campaign_home_page_after_loading(client):
 
 
 def test_every_page_renders_its_content(campaign_site, client):
-    pages = {page.url: page for page in Page.objects.live().filter(depth__gt=1).specific()}
-    assert len(pages) == 6
+    english = Page.objects.live().filter(depth__gt=1, locale__language_code="en")
+    pages = {page.url: page for page in english.specific()}
+    assert len(pages) == 9  # six campaign pages, two forms, the privacy notice
     for url, page in pages.items():
         response = client.get(url)
         assert response.status_code == 200, url
@@ -107,7 +113,7 @@ def test_every_page_renders_its_content(campaign_site, client):
 
 
 def test_platform_page_shows_every_item(campaign_site, client):
-    html = client.get(PlatformPage.objects.get().url).content.decode()
+    html = client.get(PlatformPage.objects.get(locale__language_code="en").url).content.decode()
     for section in CONTENT["platform"]["sections"]:
         assert section["introduction"] in html.replace("&#x27;", "'")
         for item in section["items"]:

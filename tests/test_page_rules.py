@@ -1,6 +1,7 @@
 from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
 
+from forms_app.models import PrivacyNoticePage, SignupFormPage, SponsorFormPage
 from home.models import HomePage, PlatformPage, UpdateIndexPage, UpdatePage
 from sponsors.models import SponsorIndexPage
 
@@ -10,19 +11,43 @@ class TestPageTreeRules(WagtailPageTestCase):
         self.assertAllowedParentPageTypes(HomePage, {Page})
 
     def test_home_page_offers_only_the_campaign_sections(self):
-        self.assertAllowedSubpageTypes(HomePage, {PlatformPage, UpdateIndexPage, SponsorIndexPage})
+        self.assertAllowedSubpageTypes(
+            HomePage,
+            {
+                PlatformPage,
+                UpdateIndexPage,
+                SponsorIndexPage,
+                SponsorFormPage,
+                SignupFormPage,
+                PrivacyNoticePage,
+            },
+        )
 
     def test_updates_live_only_under_the_update_index(self):
         self.assertAllowedParentPageTypes(UpdatePage, {UpdateIndexPage})
         self.assertAllowedSubpageTypes(UpdateIndexPage, {UpdatePage})
 
     def test_leaf_pages_take_no_children(self):
-        for page_type in (PlatformPage, UpdatePage, SponsorIndexPage):
+        for page_type in (
+            PlatformPage,
+            UpdatePage,
+            SponsorIndexPage,
+            SponsorFormPage,
+            SignupFormPage,
+            PrivacyNoticePage,
+        ):
             with self.subTest(page_type=page_type):
                 self.assertAllowedSubpageTypes(page_type, set())
 
     def test_sections_sit_only_under_the_home_page(self):
-        for page_type in (PlatformPage, UpdateIndexPage, SponsorIndexPage):
+        for page_type in (
+            PlatformPage,
+            UpdateIndexPage,
+            SponsorIndexPage,
+            SponsorFormPage,
+            SignupFormPage,
+            PrivacyNoticePage,
+        ):
             with self.subTest(page_type=page_type):
                 self.assertAllowedParentPageTypes(page_type, {HomePage})
 

@@ -52,5 +52,28 @@ def test_database_and_cache_from_environment():
     )
     assert result.stdout.split() == [
         "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache",
+        "cms.cache.FailSoftRedisCache",
     ]
+
+
+def machine_translator_class(**environment):
+    env = {k: v for k, v in os.environ.items() if k != "DEEPL_AUTH_KEY"}
+    env.update(environment, DJANGO_SETTINGS_MODULE="cms.settings.dev")
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(getattr(settings, 'WAGTAILLOCALIZE_MACHINE_TRANSLATOR', {}).get('CLASS'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
+    )
+    return result.stdout.strip()
+
+
+def test_machine_translation_is_off_without_a_key():
+    assert machine_translator_class() == "None"
+
+
+def test_machine_translation_uses_deepl_with_a_key_from_the_environment():
+    assert machine_translator_class(DEEPL_AUTH_KEY="a-key:fx") == (
+        "cms.localisation.machine_translation.CampaignDeepLTranslator"
+    )

@@ -1,9 +1,11 @@
 """Settings shared by every environment, read from environment variables (see README)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.conf.locale import LANG_INFO
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -29,8 +31,12 @@ INSTALLED_APPS = [
     "home",
     "sponsors",
     "forms_app",
+    "cms.localisation",
+    "cms.pagecache",
     "wagtail_localize",
     "wagtail_localize.locales",
+    "wagtail.api.v2",
+    "corsheaders",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
@@ -53,18 +59,36 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # Admin sign-in and response headers (see the security block below).
+    "cms.accounts",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
+    # First: a cached page is answered before anything else runs, with the headers that the
+    # middleware below added when it was stored.
+    "cms.pagecache.middleware.AnonymousPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Their headers are stored with each cached page, so hits carry them too.
+    "cms.middleware.ContentSecurityPolicyMiddleware",
+    "cms.middleware.permissions_policy_middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "cms.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cms.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, so that it sees every failed sign-in that the views below it answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -97,6 +121,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A database that does not answer is given up on in seconds (the visitor gets a 503 page),
+# well before the application server's worker timeout.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis when REDIS_URL is set, so every app instance shares one cache; otherwise memory.
@@ -104,13 +134,31 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails soft: with Redis unreachable, pages come from the database (cms/cache.py).
+            "BACKEND": "cms.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "campaign"),
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Whole pages for anonymous visitors are kept this many seconds in the cache above (0 turns
+# the page cache off). Publishing and sponsor approval clear it at once, so this only bounds
+# how long a change made outside the admin (a database edit) can stay unseen.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
+
+# A reverse proxy or CDN in front of the site (see docs/nginx.conf) is told to drop its
+# copies whenever the page cache is cleared: FRONTEND_CACHE_PURGE_URL is where it takes PURGE
+# requests, for example http://127.0.0.1:8080.
+if os.environ.get("FRONTEND_CACHE_PURGE_URL"):
+    WAGTAILFRONTENDCACHE = {
+        "proxy": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": os.environ["FRONTEND_CACHE_PURGE_URL"],
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -139,15 +187,23 @@ WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAIL_I18N_ENABLED = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates in each language's own way; cms/formats/en gives English its British day-month order.
+FORMAT_MODULE_PATH = ["cms.formats"]
 USE_I18N = True
 TIME_ZONE = "Europe/London"
 USE_TZ = True
 
 # A new translation of a live page stays a draft until an organiser publishes it.
 WAGTAILLOCALIZE_SYNC_LIVE_STATUS_ON_TRANSLATE = False
+# Machine translation in the translation editor stays off unless a DeepL key is given.
+if os.environ.get("DEEPL_AUTH_KEY"):
+    WAGTAILLOCALIZE_MACHINE_TRANSLATOR = {
+        "CLASS": "cms.localisation.machine_translation.CampaignDeepLTranslator",
+        "OPTIONS": {"AUTH_KEY": os.environ["DEEPL_AUTH_KEY"]},
+    }
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "static_collected"
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or BASE_DIR / "static_collected"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
@@ -164,7 +220,7 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
-EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "5"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "campaign@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -173,6 +229,16 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+
+# The API for other front ends (see README, "API"). Browsers may call it from the origins
+# listed in CORS_ALLOWED_ORIGINS only; read answers may be cached for API_CACHE_MAX_AGE seconds.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"
+API_CACHE_MAX_AGE = int(os.environ.get("API_CACHE_MAX_AGE", "60"))
+WAGTAILAPI_BASE_URL = WAGTAILADMIN_BASE_URL
+# Links in rich text as public URLs, not Wagtail's internal references.
+WAGTAILAPI_RICH_TEXT_FORMAT = "html"
+WAGTAILAPI_LIMIT_MAX = 100
 
 LOGGING = {
     "version": 1,
@@ -184,5 +250,121 @@ LOGGING = {
     "loggers": {
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        # django-axes notes every sign-in; only lock-outs and errors are worth a log line.
+        "axes": {"level": "WARNING"},
     },
 }
+
+# --- Security: response headers, admin sign-in, sessions -------------------------------------
+# Production adds HTTPS-only settings (HSTS, secure cookies, the proxy header) in production.py.
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Nothing about where a supporter came from leaves the site.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Powerful browser features the site never uses, switched off for every page.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), browsing-topics=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), interest-cohort=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
+
+# Public pages: nothing from another site, scripts only with this response's nonce. A form page
+# with a captcha widens its own response with CAPTCHA_CONTENT_SECURITY_POLICY (cms.middleware).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+# The captcha's script, frame and verification calls come from these two hosts only
+# (RECAPTCHA_DOMAIN = "www.recaptcha.net" keeps google.com out).
+CAPTCHA_CONTENT_SECURITY_POLICY = {
+    "script-src": ["https://www.recaptcha.net", "https://www.gstatic.com"],
+    "frame-src": ["https://www.recaptcha.net"],
+    "connect-src": ["https://www.recaptcha.net"],
+}
+# The Wagtail admin runs inline scripts and styles, so it has its own policy; it still cannot be
+# framed by another site, load plugins, or have its base URL rewritten.
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "frame-src": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'none'"],
+    "object-src": ["'none'"],
+}
+# Uploaded documents are downloads in a sandbox: an HTML or SVG file cannot run as the site.
+DOCUMENT_CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox"
+
+# Two-factor sign-in (TOTP with single-use recovery codes) is required for every admin account.
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
+RECOVERY_CODE_COUNT = 10
+# Avatars from Gravatar would tell a third party which organisers use the admin.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+# Sign-in throttling: after AXES_FAILURE_LIMIT failures for one account, or from one address,
+# sign-in is refused for AXES_COOLOFF_TIME, even with the right password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cms.accounts.views.locked_out"
+# Behind PROXY_COUNT proxies, the visitor's address is the one the outermost proxy appended to
+# X-Forwarded-For; without a proxy that header is the visitor's own invention and is ignored.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+if PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR"]
+
+# Sessions end after a working day, or when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Calls to other servers give up well inside gunicorn's 30-second worker timeout, so a slow mail
+# server or captcha service costs a visitor seconds, never a killed worker.
+RECAPTCHA_VERIFY_REQUEST_TIMEOUT = int(os.environ.get("RECAPTCHA_VERIFY_REQUEST_TIMEOUT", "5"))
+
+# Sign-up forms (forms_app): spam guards, outgoing mail, retention. Each is described in
+# the README; a blocked visitor sees a form error or, over the rate limit, an HTTP 429 page.
+# Without keys, django-recaptcha's test keys are used: nothing is asked of Google (test mode),
+# and `check --deploy` fails (forms_app.checks). django-recaptcha is not an installed app: its
+# own check would stop `migrate` on any machine without keys, and its templates are not used.
+if os.environ.get("RECAPTCHA_PUBLIC_KEY"):
+    RECAPTCHA_PUBLIC_KEY = os.environ["RECAPTCHA_PUBLIC_KEY"]
+    RECAPTCHA_PRIVATE_KEY = os.environ.get("RECAPTCHA_PRIVATE_KEY", "")
+# Reachable from mainland China, where www.google.com is blocked.
+RECAPTCHA_DOMAIN = os.environ.get("RECAPTCHA_DOMAIN", "www.recaptcha.net")
+RECAPTCHA_VERSION = os.environ.get("RECAPTCHA_VERSION", "v3")  # "v3" (score) or "v2" (checkbox)
+RECAPTCHA_REQUIRED_SCORE = float(os.environ.get("RECAPTCHA_REQUIRED_SCORE", "0.5"))
+FORMS_MIN_SECONDS_TO_SUBMIT = int(os.environ.get("FORMS_MIN_SECONDS_TO_SUBMIT", "3"))
+FORMS_TOKEN_MAX_AGE = 24 * 60 * 60
+# (submissions, seconds) per visitor address, like the UK Parliament petitions site.
+FORMS_RATE_LIMITS = [(1, 60), (5, 300)]
+# Behind a proxy, the request header holding the visitor's address, e.g. HTTP_X_REAL_IP.
+FORMS_CLIENT_IP_HEADER = os.environ.get("FORMS_CLIENT_IP_HEADER", "")
+FORMS_MAX_TEXT_LENGTH = 4000
+FORMS_EMAIL_MAX_ATTEMPTS = 5
+FORMS_RETENTION_DAYS = int(os.environ.get("FORMS_RETENTION_DAYS", "365"))
+FORMS_CONFIRMATION_MAX_AGE = 7 * 24 * 60 * 60
+DEFAULT_EXCEPTION_REPORTER_FILTER = "forms_app.error_reports.PersonalDataExceptionReporterFilter"

@@ -5,7 +5,6 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
-STORAGES["staticfiles"] = {  # noqa: F405
-    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-}
 MEDIA_ROOT = BASE_DIR / "test-media"  # noqa: F405
+# Off unless a test turns it on (tests/test_page_cache.py), so other tests see fresh pages.
+PAGE_CACHE_SECONDS = 0

@@ -1,5 +1,8 @@
 from django import template
+from django.utils.translation import get_language
 from wagtail.models import Page, Site
+
+from cms.pagecache.cache import remember
 
 register = template.Library()
 
@@ -12,15 +15,23 @@ def main_navigation(context):
     site = Site.find_for_request(request) if request else None
     if site is None:
         return {"home": None, "menu_items": []}
-    home = site.root_page.localized if page is None else _home_of(page, site)
-    # The menu is what organisers tick "show in menus" for; a private page there is only a link.
+    # Every page shows the menu and only publishing changes it: it is worked out once per
+    # change for each language's home page, not on every render.
+    if page is None:
+        home_key = f"{site.pk}:{get_language()}"
+    else:
+        home_key = f"{site.pk}:{page.path[: Page.steplen * site.root_page.depth]}"
+    home, menu_pages = remember(f"navigation:{home_key}", lambda: _menu(site, page))
     return {
         "home": home,
-        "menu_items": [
-            (menu_page, _aria_current(menu_page, page))
-            for menu_page in home.get_children().live().in_menu().specific()
-        ],
+        "menu_items": [(menu_page, _aria_current(menu_page, page)) for menu_page in menu_pages],
     }
+
+
+def _menu(site, page):
+    home = site.root_page.localized if page is None else _home_of(page, site)
+    # The menu is what organisers tick "show in menus" for; a private page there is only a link.
+    return home, list(home.get_children().live().in_menu().specific())
 
 
 def _aria_current(menu_page, page):

@@ -7,10 +7,14 @@ the tests skip on a developer's machine and fail in CI (REQUIRE_BROWSER=1).
 import io
 import os
 import shutil
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
+
+from ..conftest import authenticator_for, current_code
 
 # Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls from
 # the test body unless told that this thread is not really asynchronous.
@@ -72,9 +76,17 @@ def page(browser):
     context.close()
 
 
+# wagtail-localize makes its "Can submit translations" permission in a data migration, which the
+# flush after a transactional test empties and nothing makes again.
+submit_translation_migration = import_module(
+    "wagtail_localize.migrations.0006_create_submit_translation_permission"
+)
+
+
 @pytest.fixture
 def live_campaign(live_server):
     """The real campaign content behind a live server (needs the BROWSER_DB marker)."""
+    submit_translation_migration.create_submit_translation_permission(apps, None)
     call_command("load_campaign_content", stdout=io.StringIO())
     return live_server
 
@@ -102,7 +114,9 @@ def axe_violations():
         require_or_skip("axe-core is not installed (npm ci)")
 
     def check(page):
-        page.add_script_tag(path=str(AXE_SCRIPT))
+        # Evaluated through the DevTools protocol: a script tag would be refused by the
+        # page's Content Security Policy, as it should be.
+        page.evaluate(AXE_SCRIPT.read_text())
         results = page.evaluate("async () => await axe.run(document)")
         return [
             f"{violation['id']} ({violation['impact']}): {violation['help']} "
@@ -112,3 +126,19 @@ def axe_violations():
         ]
 
     return check
+
+
+@pytest.fixture
+def sign_in():
+    """Signs a user in to the admin in the browser: password, then their authenticator's code."""
+
+    def sign_in_as(page, server_url, user, password):
+        device = authenticator_for(user)
+        page.goto(server_url + "/admin/login/")
+        page.fill("#id_username", user.get_username())
+        page.fill("#id_password", password)
+        page.get_by_role("button", name="Sign in").click()
+        page.fill("#id_code", current_code(device))
+        page.get_by_role("button", name="Continue").click()
+
+    return sign_in_as

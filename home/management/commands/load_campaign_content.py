@@ -2,14 +2,25 @@ import datetime
 import tomllib
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.html import escape
 from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.models import Locale, Page, Site
+from wagtail.models import GroupPagePermission, Locale, Page, Site
 from wagtail.rich_text import RichText
+from wagtail_localize.models import LocaleSynchronization
 
+from cms.localisation.translators import ensure_translators_group
+from forms_app.models import (
+    PrivacyNoticePage,
+    SignupFormField,
+    SignupFormPage,
+    SponsorFormField,
+    SponsorFormPage,
+)
 from home.models import HomePage, PlatformPage, UpdateIndexPage, UpdatePage
 from sponsors.models import Sponsor, SponsorIndexPage
 
@@ -59,6 +70,21 @@ class Command(BaseCommand):
             home, SponsorIndexPage, content["sponsors"], lambda c: {"intro": c["intro"]}
         )
         self.sponsors(content["sponsors"]["organisations"])
+        privacy = self.child_page(
+            home,
+            PrivacyNoticePage,
+            content["privacy"],
+            lambda c: {"body": "".join(paragraph(text) for text in c["paragraphs"])},
+        )
+        sponsor_form = self.child_page(
+            home,
+            SponsorFormPage,
+            content["sponsor_form"],
+            self.form_fields(privacy, SponsorFormField),
+        )
+        signup_form = self.child_page(
+            home, SignupFormPage, content["signup_form"], self.form_fields(privacy, SignupFormField)
+        )
         if home_is_new:
             home.calls_to_action = [
                 (
@@ -71,6 +97,14 @@ class Command(BaseCommand):
                 ),
                 (
                     "call_to_action",
+                    {"page": signup_form, "label": "Sign up for updates", "description": ""},
+                ),
+                (
+                    "call_to_action",
+                    {"page": sponsor_form, "label": "Sponsor the campaign", "description": ""},
+                ),
+                (
+                    "call_to_action",
                     {"page": sponsor_index, "label": "See our sponsors", "description": ""},
                 ),
                 (
@@ -79,6 +113,46 @@ class Command(BaseCommand):
                 ),
             ]
             home.save_revision().publish()
+        self.translation_locales(home)
+
+    def translation_locales(self, home):
+        """Every language of the site, each kept in step with the English tree.
+
+        wagtail-localize copies pages into a synchronised locale as aliases (the English text,
+        waiting for a translator) when the synchronisation is first saved, and afterwards
+        whenever a page is created in the admin; pages created from code, like this command's,
+        need the explicit sync below.
+        """
+        source_locale = home.locale
+        for language_code, _name in settings.LANGUAGES:
+            locale, created = Locale.objects.get_or_create(language_code=language_code)
+            if created:
+                self.created.append(f"locale “{language_code}”")
+            if locale == source_locale:
+                continue
+            pages_before = Page.objects.filter(locale=locale).count()
+            sync, sync_created = LocaleSynchronization.objects.get_or_create(
+                locale=locale, defaults={"sync_from": source_locale}
+            )
+            if not sync_created:
+                sync.sync_trees()
+            new_aliases = Page.objects.filter(locale=locale).count() - pages_before
+            if new_aliases:
+                self.created.append(f"{new_aliases} pages to translate into “{language_code}”")
+            self.let_translators_edit(home.get_translation(locale))
+
+    def let_translators_edit(self, language_home):
+        """Translators may edit a translated language's pages, never the English source."""
+        translators = ensure_translators_group(apps)
+        _, created = GroupPagePermission.objects.get_or_create(
+            group=translators,
+            page=language_home,
+            permission=Permission.objects.get(
+                content_type__app_label="wagtailcore", codename="change_page"
+            ),
+        )
+        if created:
+            self.created.append(f"translators' access to “{language_home.url}”")
 
     def home_page(self, fields):
         locale, _ = Locale.objects.get_or_create(
@@ -153,6 +227,34 @@ class Command(BaseCommand):
         return {"summary": fields["summary"], "body": body}
 
     @staticmethod
+    def form_fields(privacy, field_model):
+        """A form page's values; "privacy notice" in its consent statement links to it."""
+        link_text = escape(privacy.title.lower())
+        link = f'<a linktype="page" id="{privacy.pk}">{link_text}</a>'
+
+        def values(form):
+            statement = escape(form["consent_statement"]).replace(link_text, link)
+            return {
+                "intro": paragraph(form["intro"]),
+                "consent_statement": f"<p>{statement}</p>",
+                "thank_you_text": paragraph(form["thank_you_text"]),
+                "subject": form["subject"],
+                "form_fields": [
+                    field_model(
+                        clean_name=field["key"],
+                        label=field["label"],
+                        help_text=field.get("help_text", ""),
+                        field_type=field["type"],
+                        required=field.get("required", True),
+                        choices=field.get("choices", ""),
+                    )
+                    for field in form["fields"]
+                ],
+            }
+
+        return values
+
+    @staticmethod
     def update_fields(fields):
         published_on = fields["published_on"]
         if not isinstance(published_on, datetime.date):
@@ -164,10 +266,12 @@ class Command(BaseCommand):
             "is_pinned": fields["is_pinned"],
         }
 
-    def sponsors(self, names):
-        for name in names:
+    def sponsors(self, organisations):
+        for organisation in organisations:
+            name = organisation["name"]
             _, created = Sponsor.objects.get_or_create(
-                name=name, defaults={"status": Sponsor.Status.APPROVED}
+                name=name,
+                defaults={"status": Sponsor.Status.APPROVED, "kind": organisation["kind"]},
             )
             if created:
                 self.created.append(f"sponsor “{name}”")

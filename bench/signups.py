@@ -1,0 +1,148 @@
+"""Sign-ups as a crowd sends them (run by bench/run.py with the site's environment).
+
+Many visitors open the sign-up form, each from their own address behind the proxy, then all
+send it at once. Sign-ups per second and latency are measured on the sends; the stored count
+is read back from PostgreSQL. Prints JSON: per_second, p50_ms, p99_ms, sent, accepted, stored.
+"""
+
+import http.client
+import json
+import os
+import statistics
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import django
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+from forms_app.models import CampaignFormSubmission, SignupFormPage  # noqa: E402
+
+SIGNUPS = int(os.environ.get("BENCH_SIGNUPS", "600"))
+CONCURRENCY = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+
+
+class FormFields(HTMLParser):
+    """The fields of the page's POST form, filled in as a supporter would."""
+
+    def __init__(self):
+        super().__init__()
+        self.in_form = False
+        self.data = []
+        self.select = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("method", "").lower() == "post":
+            self.in_form = True
+        if not self.in_form:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text")
+            if kind == "hidden":
+                self.data.append((name, attrs.get("value", "")))
+            elif kind == "email":
+                self.data.append((name, f"bench-{uuid.uuid4().hex}@example.org"))
+            elif kind == "checkbox":
+                self.data.append((name, attrs.get("value", "on")))
+            elif kind == "radio" and name not in dict(self.data):
+                self.data.append((name, attrs.get("value", "")))
+            elif kind in ("text", "tel") and "fax" not in name:  # the honeypot stays empty
+                self.data.append((name, "Bench Supporter"))
+        elif tag == "select" and name:
+            self.select = name
+        elif tag == "option" and self.select and attrs.get("value"):
+            self.data.append((self.select, attrs["value"]))
+            self.select = None
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.in_form = False
+        elif tag == "select":
+            self.select = None
+
+
+def request(base, method, path, number, body=None, headers=None):
+    address = urlsplit(base)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+    headers = {
+        "X-Forwarded-Proto": "https",
+        # Each supporter comes from their own address, as the proxy reports it.
+        "X-Forwarded-For": f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}",
+        **(headers or {}),
+    }
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    content = response.read().decode()
+    connection.close()
+    return response, content
+
+
+def open_form(base, path, number):
+    response, content = request(base, "GET", path, number)
+    cookie = SimpleCookie(response.getheader("Set-Cookie", ""))
+    fields = FormFields()
+    fields.feed(content)
+    return number, cookie[settings.CSRF_COOKIE_NAME].value, fields.data
+
+
+def send_form(base, path, opened):
+    number, csrf_cookie, data = opened
+    origin = f"https://{urlsplit(base).netloc}"
+    started = time.perf_counter()
+    response, content = request(
+        base,
+        "POST",
+        path,
+        number,
+        body=urlencode(data),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"{settings.CSRF_COOKIE_NAME}={csrf_cookie}",
+            "Origin": origin,
+            "Referer": origin + path,
+        },
+    )
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    # An accepted sign-up lands on the thank-you page; a refused one gets the form back.
+    accepted = response.status == 200 and 'name="form_token"' not in content
+    return accepted, elapsed_ms
+
+
+def main(base):
+    page = SignupFormPage.objects.live().filter(locale__language_code="en").first()
+    stored_before = CampaignFormSubmission.objects.filter(page=page).count()
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        opened = list(pool.map(lambda n: open_form(base, page.url, n), range(SIGNUPS)))
+        # Nobody fills in a form faster than the guard allows.
+        time.sleep(settings.FORMS_MIN_SECONDS_TO_SUBMIT)
+        started = time.perf_counter()
+        results = list(pool.map(lambda form: send_form(base, page.url, form), opened))
+        elapsed = time.perf_counter() - started
+    latencies = sorted(ms for _, ms in results)
+    print(
+        json.dumps(
+            {
+                "per_second": len(results) / elapsed,
+                "p50_ms": statistics.median(latencies),
+                "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
+                "sent": len(results),
+                "accepted": sum(accepted for accepted, _ in results),
+                "stored": CampaignFormSubmission.objects.filter(page=page).count() - stored_before,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1].rstrip("/"))

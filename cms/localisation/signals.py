@@ -1,0 +1,35 @@
+from django.db.models.signals import post_save
+from wagtail.models import Locale
+
+from .models import SponsorDescription
+
+
+def follow_sponsor_description(sender, instance, raw=False, **kwargs):
+    """Keeps the English description, which translators translate, in step with the sponsor.
+
+    Translators see a description only while the public does: once a sponsor is no longer
+    approved and listed by name, its descriptions in every language are removed.
+    """
+    if raw:
+        return
+    descriptions = SponsorDescription.objects.filter(sponsor=instance)
+    if not (instance.is_approved and instance.is_listed_by_name and instance.description):
+        descriptions.delete()
+        return
+    locale = Locale.get_default()
+    english = descriptions.filter(locale=locale).first()
+    if english is None:
+        english = SponsorDescription(sponsor=instance, locale=locale)
+    elif english.text == instance.description:
+        return
+    english.text = instance.description
+    english.save()
+    english.save_revision().publish()
+
+
+def connect():
+    post_save.connect(
+        follow_sponsor_description,
+        sender="sponsors.Sponsor",
+        dispatch_uid="localisation.follow_sponsor_description",
+    )

@@ -1,0 +1,26 @@
+from django.db.models import Q
+from wagtail.contrib.sitemaps import Sitemap
+from wagtail.models import Page
+
+
+class EveryLanguageSitemap(Sitemap):
+    """Every translated page of the site, in every language.
+
+    Wagtail's own sitemap lists only the tree below the site's root page, which is the
+    English home page. Aliases are left out: they repeat the English text at another address
+    until a translator has done their work.
+    """
+
+    def items(self):
+        homes = self.get_wagtail_site().root_page.get_translations(inclusive=True)
+        in_a_home_tree = Q()
+        for home in homes.only("path"):
+            in_a_home_tree |= Q(path__startswith=home.path)
+        return (
+            Page.objects.filter(in_a_home_tree, alias_of__isnull=True)
+            .live()
+            .public()
+            .order_by("path")
+            .defer_streamfields()
+            .specific()
+        )

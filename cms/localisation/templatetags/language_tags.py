@@ -1,0 +1,62 @@
+from dataclasses import dataclass
+
+from django import template
+from django.conf import settings
+from django.db.models import Q
+from django.utils.translation import get_language, get_language_info
+from wagtail.models import Page, Site
+
+register = template.Library()
+
+
+@dataclass
+class PageLanguage:
+    """The page a visitor is reading, in one of the site's languages."""
+
+    code: str
+    name: str
+    direction: str = "ltr"
+    url: str = ""
+    full_url: str = ""
+    is_current: bool = False
+    has_page: bool = False
+    # False where the page in this language is an alias still showing the English text, or
+    # where the language has no copy of the page and the link goes to its home page instead.
+    is_translated: bool = False
+
+
+@register.simple_tag(takes_context=True)
+def page_languages(context):
+    """The current page in each language of the site, for the switcher and hreflang links."""
+    request = context.get("request")
+    site = Site.find_for_request(request) if request else None
+    if site is None:
+        return []
+    page = context.get("page")
+    # The page's versions and the home pages (for languages without a version), in one query.
+    wanted = Q(translation_key=site.root_page.translation_key)
+    if page is not None:
+        wanted |= Q(translation_key=page.translation_key)
+    versions, homes = {}, {}
+    for found in Page.objects.filter(wanted).live().select_related("locale"):
+        is_version = page is not None and found.translation_key == page.translation_key
+        (versions if is_version else homes)[found.locale.language_code] = found
+    current_code = get_language()
+    languages = []
+    for code, name in settings.LANGUAGES:
+        language = PageLanguage(
+            code=code,
+            name=name,
+            direction="rtl" if get_language_info(code)["bidi"] else "ltr",
+            is_current=code == current_code,
+        )
+        version = versions.get(code)
+        if version is not None:
+            language.has_page = True
+            language.is_translated = version.alias_of_id is None
+            language.url = version.get_url(request)
+            language.full_url = version.get_full_url(request)
+        elif code in homes:
+            language.url = homes[code].get_url(request)
+        languages.append(language)
+    return languages

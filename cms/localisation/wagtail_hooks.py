@@ -1,0 +1,76 @@
+from django.core.exceptions import PermissionDenied
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.widgets.button import Button
+from wagtail.models import Page
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from .models import SponsorDescription
+from .translators import TRANSLATORS
+from .views import submit_translation_for_review, translation_of
+
+
+class SponsorDescriptionViewSet(SnippetViewSet):
+    """Where translators find sponsor descriptions to translate and organisers publish them."""
+
+    model = SponsorDescription
+    icon = "openquote"
+    menu_label = _("Sponsor descriptions")
+    menu_order = 210
+    add_to_admin_menu = True
+    list_display = ["__str__", "locale", "live"]
+    search_fields = ["text"]
+
+
+register_snippet(SponsorDescriptionViewSet)
+
+
+def translator_may_not_delete(user, page):
+    """Wagtail lets anyone who may edit a page delete it while it is a draft; a translator's
+    drafts are translations of the organisers' pages, so only those who publish delete them."""
+    return (
+        user.groups.filter(name=TRANSLATORS).exists()
+        and not page.permissions_for_user(user).can_publish()
+    )
+
+
+@hooks.register("before_delete_page")
+def translators_do_not_delete_pages(request, page):
+    if translator_may_not_delete(request.user, page):
+        raise PermissionDenied
+
+
+@hooks.register("before_bulk_action")
+def translators_do_not_bulk_delete_pages(request, action_type, objects, action_class_instance):
+    if action_type != "delete":
+        return
+    pages = [obj for obj in objects if isinstance(obj, Page)]
+    if any(translator_may_not_delete(request.user, page) for page in pages):
+        raise PermissionDenied
+
+
+@hooks.register("register_admin_urls")
+def review_urls():
+    return [
+        path(
+            "localisation/pages/<int:page_id>/submit-for-review/",
+            submit_translation_for_review,
+            name="localisation_submit_for_review",
+        )
+    ]
+
+
+@hooks.register("register_page_listing_more_buttons")
+@hooks.register("register_page_header_buttons")
+def submit_for_review_button(page, user, view_name=None, next_url=None):
+    """Offered to those who may edit a translated page but not publish it: translators."""
+    permissions = page.permissions_for_user(user)
+    if permissions.can_edit() and not permissions.can_publish() and translation_of(page):
+        yield Button(
+            _("Submit translation for review"),
+            reverse("localisation_submit_for_review", args=[page.pk]),
+            icon_name="resubmit",
+            priority=70,
+        )

@@ -1,0 +1,89 @@
+"""The events after which cached pages may no longer show the truth.
+
+Each one clears the whole page cache (one token replaced, see cache.py) rather than working out
+which pages show what: the menu, the pinned notice, the latest updates, the sponsor count and
+the language links tie most pages to most content, a site this size re-renders in well under
+a second, and only organisers' actions count. A visitor's form submission, a pending sponsor
+or a draft changes nothing public and clears nothing, so a flood of them cannot empty the
+cache.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_save
+from wagtail.contrib.frontend_cache.utils import PurgeBatch
+from wagtail.models import Page
+from wagtail.signals import (
+    page_published,
+    page_unpublished,
+    post_page_move,
+    published,
+    unpublished,
+)
+
+from .cache import invalidate_all_pages
+
+# Models whose changes show on public pages without going through page publishing.
+SHOWN_ON_PAGES = [
+    "wagtailcore.Site",
+    "wagtailcore.Locale",
+    "wagtailredirects.Redirect",
+    "wagtailimages.Image",
+]
+
+
+def purge_frontend_cache():
+    """Purge every live page from the reverse proxy or CDN, when one is configured."""
+    if not getattr(settings, "WAGTAILFRONTENDCACHE", None):
+        return
+    batch = PurgeBatch()
+    batch.add_pages(Page.objects.live().specific(defer=True))
+    batch.purge()
+
+
+def public_content_changed(**kwargs):
+    # After the commit: an instance rendering meanwhile must not store the old content under
+    # a token that looks new.
+    transaction.on_commit(invalidate_all_pages)
+    transaction.on_commit(purge_frontend_cache)
+
+
+def new_code_deployed(**kwargs):
+    invalidate_all_pages()
+
+
+def live_page_moved_or_deleted(instance, **kwargs):
+    if isinstance(instance, Page) and instance.live:
+        public_content_changed()
+
+
+def remember_whether_sponsor_was_public(sender, instance, **kwargs):
+    instance.was_public = bool(
+        instance.pk and sender.objects.approved().filter(pk=instance.pk).exists()
+    )
+
+
+def sponsor_saved(instance, **kwargs):
+    if instance.is_approved or getattr(instance, "was_public", False):
+        public_content_changed()
+
+
+def sponsor_deleted(instance, **kwargs):
+    if instance.is_approved:
+        public_content_changed()
+
+
+def connect_content_signals():
+    page_published.connect(public_content_changed)
+    page_unpublished.connect(public_content_changed)
+    # Snippets with publishing (translatable texts shown on pages).
+    published.connect(public_content_changed)
+    unpublished.connect(public_content_changed)
+    post_page_move.connect(live_page_moved_or_deleted)
+    post_delete.connect(live_page_moved_or_deleted)
+    for model in SHOWN_ON_PAGES:
+        post_save.connect(public_content_changed, sender=model)
+        post_delete.connect(public_content_changed, sender=model)
+    pre_save.connect(remember_whether_sponsor_was_public, sender="sponsors.Sponsor")
+    post_save.connect(sponsor_saved, sender="sponsors.Sponsor")
+    post_delete.connect(sponsor_deleted, sender="sponsors.Sponsor")

@@ -1,0 +1,407 @@
+import hashlib
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.api import APIField
+from wagtail.contrib.forms.models import (
+    AbstractEmailForm,
+    AbstractFormField,
+    AbstractFormSubmission,
+)
+from wagtail.fields import RichTextField
+from wagtail.models import TranslatableMixin
+from wagtail_localize.fields import SynchronizedField, TranslatableField
+
+from cms.middleware import allow_captcha
+from home.models import CampaignPage
+
+from .guards import CampaignFormBuilder, SubmissionOutcome, rate_limit
+
+# Reading sign-ups, subscribers and sponsor contact details (declared on
+# CampaignFormSubmission's Meta).
+PERSONAL_DATA_PERMISSION = "forms_app.view_personal_data"
+
+
+def email_hash(address):
+    """The only form in which an address outlives an unsubscribe or erasure."""
+    return hashlib.sha256(address.strip().lower().encode()).hexdigest()
+
+
+class CampaignFormField(TranslatableMixin, AbstractFormField):
+    """A question on a form page. Its key (`clean_name`) never changes once saved, so
+    rewording or translating the label keeps every submission under the same key."""
+
+    # Translators get the wording; the key, type and whether it is required stay in step with
+    # the source page so every language's submissions line up.
+    translatable_fields = [
+        TranslatableField("label"),
+        TranslatableField("help_text"),
+        TranslatableField("choices"),
+        TranslatableField("default_value"),
+        SynchronizedField("clean_name"),
+        SynchronizedField("field_type"),
+        SynchronizedField("required"),
+    ]
+
+    class Meta(AbstractFormField.Meta):
+        abstract = True
+        unique_together = [("translation_key", "locale")]
+
+
+class CampaignFormSubmission(AbstractFormSubmission):
+    """One sign-up or endorsement as typed, with the language of the page it came in through.
+
+    No IP address, user agent or location is stored."""
+
+    language = models.CharField(max_length=15, help_text="The language of the form page used.")
+    # A one-off value from the rendered form, so a double-clicked submit is stored once.
+    # NULL, not "", for a submission without one: unique allows many NULLs.
+    submission_key = models.CharField(  # noqa: DJ001
+        max_length=64, unique=True, null=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+        permissions = [
+            (
+                "view_personal_data",
+                "Can read sign-ups, subscribers and sponsor contact details",
+            )
+        ]
+
+    def __str__(self):
+        # Shown in admin messages and logs: never the submitted data.
+        return f"Submission {self.pk}"
+
+    def get_data(self):
+        return {**super().get_data(), "language": self.language}
+
+
+class CampaignFormPage(AbstractEmailForm, CampaignPage):
+    """A public form organisers build in the admin: questions, wording, thank-you text."""
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = []
+    max_count_per_parent = 1
+    form_builder = CampaignFormBuilder
+
+    intro = RichTextField(
+        blank=True,
+        features=["bold", "italic", "link", "ol", "ul"],
+        help_text="Shown above the form: what the form is for and what happens next.",
+    )
+    consent_statement = RichTextField(
+        features=["bold", "italic", "link"],
+        help_text="Shown just above the submit button: what the campaign does with the details "
+        "and where the privacy notice is.",
+    )
+    thank_you_text = RichTextField(
+        blank=True,
+        features=["bold", "italic", "link", "ol", "ul"],
+        help_text="Shown after a successful submission.",
+    )
+
+    content_panels = CampaignPage.content_panels + [
+        FieldPanel("intro"),
+        InlinePanel("form_fields", label=_("Form fields")),
+        FieldPanel("consent_statement"),
+        FieldPanel("thank_you_text"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("from_address"), FieldPanel("to_address")]),
+                FieldPanel("subject"),
+            ],
+            heading=_("Notify organisers of each submission (the email holds no personal data)"),
+        ),
+    ]
+    api_fields = [
+        APIField("intro"),
+        APIField("form_fields"),
+        APIField("consent_statement"),
+        APIField("thank_you_text"),
+    ]
+
+    # The notification address is the same for every language; a translated one breaks publishing.
+    override_translatable_fields = [
+        SynchronizedField("to_address"),
+        SynchronizedField("from_address"),
+    ]
+
+    class Meta:
+        abstract = True
+
+    def get_submission_class(self):
+        return CampaignFormSubmission
+
+    def get_submissions(self):
+        """Submissions of this form in every language, in one place."""
+        return CampaignFormSubmission.objects.filter(
+            page__translation_key=self.translation_key, page__content_type=self.content_type
+        )
+
+    def get_data_fields(self):
+        return super().get_data_fields() + [("language", _("Language"))]
+
+    def get_submissions_list_view_class(self):
+        from .views import PersonalDataSubmissionsListView
+
+        return PersonalDataSubmissionsListView
+
+    def field_keys(self):
+        return [field.clean_name for field in self.get_form_fields()]
+
+    def receive_submission(self, request, data):
+        """Everything a submission goes through, for the HTML page and the JSON API alike:
+        the rate limit, validation with the spam guards, storing once, then notifying."""
+        # Every language of a form shares one count.
+        if rate_limit.is_limited(request, self.translation_key):
+            return SubmissionOutcome(SubmissionOutcome.RATE_LIMITED)
+        form = self.get_form(data, page=self, user=request.user)
+        if not form.is_valid():
+            return SubmissionOutcome(SubmissionOutcome.INVALID, form=form)
+        if form.is_spam:
+            # Bots are thanked like people, so they learn nothing; nothing is stored.
+            return SubmissionOutcome(SubmissionOutcome.DISCARDED, form=form)
+        rate_limit.count(request, self.translation_key)
+        try:
+            with transaction.atomic():
+                submission = self.process_form_submission(form)
+        except IntegrityError:
+            if CampaignFormSubmission.objects.filter(submission_key=form.submission_key).exists():
+                return SubmissionOutcome(SubmissionOutcome.DUPLICATE, form=form)
+            raise
+        return SubmissionOutcome(SubmissionOutcome.STORED, form=form, submission=submission)
+
+    def process_form_submission(self, form):
+        """Stores the submission first; emails go out only once it is committed."""
+        submission = CampaignFormSubmission.objects.create(
+            page=self,
+            form_data={
+                key: form.cleaned_data.get(key)
+                for key in self.field_keys()
+                if key in form.cleaned_data
+            },
+            language=self.locale.language_code,
+            submission_key=form.submission_key,
+        )
+        self.after_submission(submission, form)
+        if self.to_address:
+            self.send_mail(form)
+        return submission
+
+    def after_submission(self, submission, form):
+        """What a stored submission starts (opt-in, endorsement review): for subclasses."""
+
+    def send_mail(self, form):
+        """Tells organisers there is something to read, without putting it in their mailbox."""
+        from .mail import send_email
+
+        admin_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse(
+            "wagtailforms:list_submissions", args=[self.pk]
+        )
+        subject = self.subject or _("New submission: %(form)s") % {"form": self.title}
+        body = _(
+            "Someone has submitted “%(form)s”. For their privacy this email does not contain "
+            "what they typed; read it in the admin:\n\n%(url)s"
+        ) % {"form": self.title, "url": admin_url}
+        for address in self.to_address.split(","):
+            send_email(address.strip(), str(subject), str(body), sender=self.from_address or None)
+
+    def serve(self, request, *args, **kwargs):
+        # Django's error reports include POST data unless the view marks it sensitive.
+        request.sensitive_post_parameters = "__ALL__"
+        if request.method == "POST":
+            outcome = self.receive_submission(request, request.POST)
+            if outcome.status == SubmissionOutcome.RATE_LIMITED:
+                response = TemplateResponse(
+                    request, "forms_app/rate_limited.html", self.get_context(request), status=429
+                )
+                response["Retry-After"] = str(rate_limit.retry_after())
+                return response
+            if outcome.is_accepted:
+                response = self.render_landing_page(request, outcome.submission)
+                add_never_cache_headers(response)
+                return response
+            form = outcome.form
+        else:
+            form = self.get_form(page=self, user=request.user)
+        context = self.get_context(request)
+        context["form"] = form
+        response = TemplateResponse(request, self.get_template(request), context)
+        # Each rendering carries its own one-off token: a shared cached copy would make every
+        # visitor's submission look like a double click.
+        add_never_cache_headers(response)
+        # The one kind of page whose policy lets in the captcha's hosts.
+        return allow_captcha(response)
+
+
+class SponsorFormPage(CampaignFormPage):
+    """The form organisations use to sponsor the campaign; organisers review each request."""
+
+    class Meta:
+        verbose_name = _("sponsor form page")
+
+    def after_submission(self, submission, form):
+        from sponsors.endorsements import request_confirmation
+
+        request_confirmation(submission)
+
+
+class SponsorFormField(CampaignFormField):
+    """A question on the sponsor form."""
+
+    page = ParentalKey(SponsorFormPage, on_delete=models.CASCADE, related_name="form_fields")
+
+
+class SignupFormPage(CampaignFormPage):
+    """The form individuals use to sign up for updates and the newsletter (double opt-in)."""
+
+    class Meta:
+        verbose_name = _("sign-up form page")
+
+    def after_submission(self, submission, form):
+        from .supporters import sign_up
+
+        sign_up(self, submission, form)
+
+
+class SignupFormField(CampaignFormField):
+    """A question on the sign-up form."""
+
+    page = ParentalKey(SignupFormPage, on_delete=models.CASCADE, related_name="form_fields")
+
+
+class PrivacyNoticePage(CampaignPage):
+    """The privacy notice: what the campaign keeps about people, why, and for how long."""
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = []
+    max_count_per_parent = 1
+
+    body = RichTextField(
+        features=["h2", "h3", "bold", "italic", "ol", "ul", "link"],
+        help_text="The notice itself. The retention periods set on the server are listed "
+        "below it automatically.",
+    )
+
+    content_panels = CampaignPage.content_panels + [FieldPanel("body")]
+    api_fields = [APIField("body")]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["retention_days"] = settings.FORMS_RETENTION_DAYS
+        context["confirmation_days"] = settings.FORMS_CONFIRMATION_MAX_AGE // 86400
+        return context
+
+
+class Subscriber(models.Model):
+    """A person who signed up for updates; only a confirmed address counts as subscribed."""
+
+    email = models.EmailField(unique=True, help_text="Stored in lower case.")
+    email_hash = models.CharField(max_length=64, unique=True, editable=False)
+    name = models.CharField(max_length=255, blank=True)
+    language = models.CharField(max_length=15, help_text="Emails go out in this language.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"Subscriber {self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        self.email_hash = email_hash(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_confirmed(self):
+        return self.confirmed_at is not None
+
+
+class ConsentRecord(models.Model):
+    """Who agreed to what, when, in which language and to which wording (for one purpose)."""
+
+    class Purpose(models.TextChoices):
+        UPDATES = "updates", _("Campaign updates by email")
+        NEWSLETTER = "newsletter", _("The campaign's e-newsletter")
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    wording = models.TextField(help_text="The words of the tick box, exactly as shown.")
+    wording_version = models.CharField(
+        max_length=12, help_text="A fingerprint of the wording, the same for the same words."
+    )
+    language = models.CharField(max_length=15)
+    given_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the address confirmed by the emailed link."
+    )
+    submission = models.ForeignKey(
+        CampaignFormSubmission, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["given_at", "pk"]
+
+    def __str__(self):
+        return f"Consent {self.pk} ({self.purpose})"
+
+
+class Suppression(models.Model):
+    """An address that must never be mailed again, kept only as a one-way hash."""
+
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        ERASED = "erased", _("Erased on request")
+
+    email_hash = models.CharField(max_length=64, unique=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Suppression {self.pk} ({self.reason})"
+
+    @classmethod
+    def is_suppressed(cls, address):
+        return cls.objects.filter(email_hash=email_hash(address)).exists()
+
+
+class OutgoingEmail(models.Model):
+    """One email to one recipient, saved before it is sent so a mail-server failure loses
+    nothing; `python manage.py send_queued_email` retries what failed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed, will be retried")
+        SUPPRESSED = "suppressed", _("Not sent: the address unsubscribed")
+
+    recipient = models.EmailField()
+    sender = models.EmailField(blank=True)
+    subject = models.CharField(max_length=255)
+    body = models.TextField(help_text="Emptied once the email is sent.")
+    language = models.CharField(max_length=15)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(
+        max_length=100, blank=True, help_text="The kind of failure only, never its details."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"Email {self.pk} ({self.status})"

@@ -1,0 +1,42 @@
+"""Filling in the campaign's forms as a visitor does: load the page, take its hidden fields,
+post the answers back."""
+
+import re
+
+from forms_app.guards import TOKEN_FIELD
+
+SPONSOR_ANSWERS = {
+    "organisation_name": "Haringey Trades Council",
+    "website": "https://haringey-tc.example.org",
+    "country": "United Kingdom",
+    "organisation_kind": "Trades council",
+    "listing": "By name",
+    "contact_name": "Sam Organiser",
+    "contact_email": "sam@haringey-tc.example.org",
+    "role": "Secretary",
+    "message": "We support the campaign.",
+    "consent_to_publish": "on",
+}
+
+SIGNUP_ANSWERS = {
+    "name": "Alex Supporter",
+    "email": "alex@example.net",
+    "country": "United Kingdom",
+    "interests": ["Hong Kong", "Tibet"],
+    "updates_consent": "on",
+}
+
+
+def form_token(client, page):
+    html = client.get(page.url).content.decode()
+    return re.search(rf'name="{TOKEN_FIELD}" value="([^"]+)"', html).group(1)
+
+
+def submit(client, page, answers, token=None, **extra):
+    data = {
+        "g-recaptcha-response": "test-mode",
+        "captcha": "test-mode",
+        **answers,
+        TOKEN_FIELD: token or form_token(client, page),
+    }
+    return client.post(page.url, data, **extra)

@@ -1,0 +1,134 @@
+"""The canary: a sign-up and an endorsement whose every free-text answer holds a unique marker,
+then a crawl of everything the public (and an editor without the personal-data right) can
+reach, and of the logs: no marker may appear anywhere."""
+
+import logging
+import re
+from collections import deque
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core import mail
+from django.core.cache import cache
+from wagtail.models import GroupPagePermission, Page
+
+from forms_app.models import CampaignFormSubmission, SignupFormPage, SponsorFormPage
+
+from .forms_helpers import SIGNUP_ANSWERS, SPONSOR_ANSWERS, submit
+
+MARKER = "canary7f3q"
+LINK = re.compile(r"""(?:href|src)=["']([^"'#]+)""")
+SITEMAP_LOC = re.compile(r"<loc>([^<]+)</loc>")
+
+# Where machine clients read the site; an address that does not exist yet answers 404,
+# which holds no marker either, and is covered the day it appears.
+API_URLS = [
+    "/api/v2/pages/?fields=*",
+    "/api/v2/pages/?type=forms_app.SignupFormPage&fields=*",
+    "/api/v2/pages/?type=forms_app.SponsorFormPage&fields=*",
+    "/api/v2/sponsors/",
+    "/api/v3/pages/",
+    "/api/v3/snippets/",
+    "/api/v3/openapi.json",
+]
+
+
+def marked(answers, kinds):
+    """The answers with every free-text value replaced by its own marker."""
+    result = dict(answers)
+    for key, kind in kinds.items():
+        if kind == "email":
+            result[key] = f"{MARKER}-{key}@example.org"
+        elif kind == "url":
+            result[key] = f"https://{MARKER}-{key}.example.org/"
+        else:
+            result[key] = f"{MARKER}-{key}"
+    return result
+
+
+def free_text_fields(page):
+    return {
+        field.clean_name: field.field_type
+        for field in page.get_form_fields()
+        if field.field_type in {"singleline", "multiline", "email", "url"}
+    }
+
+
+def crawl(client, start_urls):
+    """Every same-site address reachable from the start, with each response's text."""
+    seen, queue, bodies = set(), deque(start_urls), {}
+    while queue:
+        url = queue.popleft()
+        path = urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else "")
+        if path in seen or path.startswith(("/static/", "/media/", "/admin/")):
+            continue
+        seen.add(path)
+        response = client.get(path, follow=True)
+        body = response.content.decode(errors="replace")
+        bodies[path] = body
+        for found in LINK.findall(body) + SITEMAP_LOC.findall(body):
+            absolute = urljoin(path, found)
+            if urlsplit(absolute).netloc in ("", "testserver", "localhost"):
+                queue.append(absolute)
+    return bodies
+
+
+@pytest.fixture
+def editor(django_user_model, campaign_site):
+    group = Group.objects.create(name="Canary editors")
+    group.permissions.add(Permission.objects.get(codename="access_admin"))
+    for permission in ("add_page", "change_page", "publish_page"):
+        GroupPagePermission.objects.create(
+            group=group, page=campaign_site, permission=Permission.objects.get(codename=permission)
+        )
+    user = django_user_model.objects.create_user("canary-editor", password="unused-password-1")
+    user.groups.add(group)
+    return user
+
+
+def test_nothing_a_supporter_typed_appears_anywhere_public(
+    campaign_site, client, settings, caplog, django_capture_on_commit_callbacks, editor
+):
+    settings.FORMS_MIN_SECONDS_TO_SUBMIT = 0
+    cache.clear()
+    caplog.set_level(logging.DEBUG)
+    sponsor_form = SponsorFormPage.objects.get(locale__language_code="en")
+    signup_form = SignupFormPage.objects.get(locale__language_code="en")
+    sponsor_form.to_address = "organisers@example.org"
+    sponsor_form.save_revision().publish()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(client, sponsor_form, marked(SPONSOR_ANSWERS, free_text_fields(sponsor_form)))
+        submit(client, signup_form, marked(SIGNUP_ANSWERS, free_text_fields(signup_form)))
+    assert CampaignFormSubmission.objects.count() == 2
+    assert all(
+        MARKER in str(value)
+        for submission in CampaignFormSubmission.objects.all()
+        for key, value in submission.form_data.items()
+        if key in free_text_fields(submission.page.specific)
+    )
+
+    start = ["/", "/sitemap.xml", "/robots.txt", *API_URLS]
+    start += [page.url for page in Page.objects.live().filter(depth__gt=1)]
+    bodies = crawl(client, start)
+    assert len(bodies) >= 12
+    leaks = [url for url, body in bodies.items() if MARKER in body]
+    assert leaks == []
+
+    client.force_login(editor)
+    admin_urls = [
+        "/admin/",
+        "/admin/forms/",
+        f"/admin/pages/{signup_form.pk}/edit/",
+        f"/admin/pages/{sponsor_form.pk}/edit/",
+        f"/admin/forms/submissions/{signup_form.pk}/",
+        f"/admin/forms/submissions/{signup_form.pk}/?export=csv",
+        "/admin/snippets/sponsors/sponsor/",
+    ]
+    for url in admin_urls:
+        assert MARKER not in client.get(url, follow=True).content.decode(), url
+
+    assert MARKER not in caplog.text
+    for message in mail.outbox:
+        assert MARKER not in message.body and MARKER not in message.subject

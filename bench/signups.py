@@ -1,7 +1,8 @@
 """Sign-ups as a crowd sends them (run by bench/run.py with the site's environment).
 
 Many visitors open the sign-up form, each from their own address behind the proxy, then all
-send it at once. Sign-ups per second and latency are measured on the sends; the stored count
+send it at once. Sign-ups per second and latency are measured on the sends, each with the
+thank-you page it is redirected to; the stored count
 is read back from PostgreSQL. Prints JSON: per_second, p50_ms, p99_ms, sent, accepted, stored.
 """
 
@@ -100,7 +101,7 @@ def send_form(base, path, opened):
     number, csrf_cookie, data = opened
     origin = f"https://{urlsplit(base).netloc}"
     started = time.perf_counter()
-    response, content = request(
+    response, _ = request(
         base,
         "POST",
         path,
@@ -113,9 +114,14 @@ def send_form(base, path, opened):
             "Referer": origin + path,
         },
     )
+    # An accepted sign-up is redirected to the thank-you page, which the browser then loads
+    # (from the page cache); a refused one gets the form back.
+    accepted = response.status == 303
+    if accepted:
+        thank_you_path = urlsplit(response.getheader("Location")).path
+        thanks, content = request(base, "GET", thank_you_path, number)
+        accepted = thanks.status == 200 and 'name="form_token"' not in content
     elapsed_ms = (time.perf_counter() - started) * 1000
-    # An accepted sign-up lands on the thank-you page; a refused one gets the form back.
-    accepted = response.status == 200 and 'name="form_token"' not in content
     return accepted, elapsed_ms
 
 

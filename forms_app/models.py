@@ -2,6 +2,7 @@ import hashlib
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -16,6 +17,7 @@ from wagtail.contrib.forms.models import (
 )
 from wagtail.fields import RichTextField
 from wagtail.models import TranslatableMixin
+from wagtail.url_routing import RouteResult
 from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from cms.middleware import allow_captcha
@@ -26,6 +28,9 @@ from .guards import CampaignFormBuilder, SubmissionOutcome, rate_limit
 # Reading sign-ups, subscribers and sponsor contact details (declared on
 # CampaignFormSubmission's Meta).
 PERSONAL_DATA_PERMISSION = "forms_app.view_personal_data"
+
+# The thank-you page's address below each form page's own.
+THANK_YOU_SEGMENT = "thanks"
 
 
 def email_hash(address):
@@ -154,6 +159,13 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
 
         return PersonalDataSubmissionsListView
 
+    def get_form_fields(self):
+        # Asked for by the form, the stored keys and the consent records of one submission:
+        # read once per page instance.
+        if not hasattr(self, "_form_fields"):
+            self._form_fields = list(super().get_form_fields())
+        return self._form_fields
+
     def field_keys(self):
         return [field.clean_name for field in self.get_form_fields()]
 
@@ -214,7 +226,20 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
         for address in self.to_address.split(","):
             send_email(address.strip(), str(subject), str(body), sender=self.from_address or None)
 
-    def serve(self, request, *args, **kwargs):
+    def route(self, request, path_components):
+        if path_components == [THANK_YOU_SEGMENT] and self.live:
+            return RouteResult(self, kwargs={"thanking": True})
+        return super().route(request, path_components)
+
+    def thank_you_url(self, request):
+        return self.get_url(request) + THANK_YOU_SEGMENT + "/"
+
+    def serve(self, request, *args, thanking=False, **kwargs):
+        if thanking:
+            # The same for everyone, so the page cache keeps it: nothing of a submission shows.
+            if request.method not in ("GET", "HEAD"):
+                return HttpResponseNotAllowed(["GET", "HEAD"])
+            return self.render_landing_page(request)
         # Django's error reports include POST data unless the view marks it sensitive.
         request.sensitive_post_parameters = "__ALL__"
         if request.method == "POST":
@@ -226,9 +251,8 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
                 response["Retry-After"] = str(rate_limit.retry_after())
                 return response
             if outcome.is_accepted:
-                response = self.render_landing_page(request, outcome.submission)
-                add_never_cache_headers(response)
-                return response
+                # Post/Redirect/Get: reloading the thank-you page cannot send the form again.
+                return HttpResponseRedirect(self.thank_you_url(request), status=303)
             form = outcome.form
         else:
             form = self.get_form(page=self, user=request.user)

@@ -71,13 +71,19 @@ def test_consent_boxes_start_unticked(signup_form, client):
 
 def test_valid_post_stores_the_answers_under_their_keys(sponsor_form, client):
     response = submit(client, sponsor_form, SPONSOR_ANSWERS)
-    assert response.status_code == 200
+    assert response.redirect_chain == [(sponsor_form.url + "thanks/", 303)]
     assert "Thank you" in response.content.decode()
     submission = CampaignFormSubmission.objects.get()
     assert submission.form_data["organisation_name"] == "Haringey Trades Council"
     assert submission.form_data["consent_to_publish"] is True
     assert submission.language == "en"
     assert set(submission.form_data) == set(SPONSOR_KEYS)
+
+
+def test_thank_you_page_takes_no_post(sponsor_form, client):
+    response = client.post(sponsor_form.url + "thanks/", SPONSOR_ANSWERS)
+    assert response.status_code == 405
+    assert not CampaignFormSubmission.objects.exists()
 
 
 def test_guard_fields_are_not_stored(sponsor_form, client):

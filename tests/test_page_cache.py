@@ -15,7 +15,7 @@ from forms_app.models import CampaignFormSubmission, SignupFormPage
 from sponsors.models import Sponsor
 
 from .factories import SponsorFactory, UpdateIndexPageFactory, UpdatePageFactory
-from .forms_helpers import SIGNUP_ANSWERS
+from .forms_helpers import SIGNUP_ANSWERS, submit
 
 
 @pytest.fixture
@@ -116,8 +116,21 @@ def test_form_page_served_with_a_warm_cache_accepts_a_valid_post(
     response = visitor.post(
         signup_form.url, {"captcha": "test-mode", **SIGNUP_ANSWERS, **dict(tokens)}
     )
-    assert response.status_code == 200
+    assert response.status_code == 303
     assert CampaignFormSubmission.objects.filter(page=signup_form).count() == 1
+
+
+def test_thank_you_page_is_the_same_for_everyone_and_cached(page_cache, campaign_site, settings):
+    settings.FORMS_MIN_SECONDS_TO_SUBMIT = 0
+    settings.FORMS_RATE_LIMITS = []  # both visitors come from the test client's one address
+    signup_form = SignupFormPage.objects.get(locale__language_code="en")
+    first, second = Client(), Client()
+    submit(first, signup_form, SIGNUP_ANSWERS)
+    response = submit(second, signup_form, {**SIGNUP_ANSWERS, "email": "sam@example.net"})
+    assert response.redirect_chain == [(signup_form.url + "thanks/", 303)]
+    assert cache_status(response) == "hit"
+    assert "Thank you" in response.text
+    assert "sam@example.net" not in response.text
 
 
 def test_missing_page_is_not_cached(page_cache, tree, client):

@@ -35,6 +35,17 @@ def campaign_site(db):
 
 
 @pytest.fixture
+def publish(django_capture_on_commit_callbacks):
+    """Run an organiser's action as a committed transaction would: with its commit hooks."""
+
+    def run(action, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
 def answering_at_test_speed(settings):
     """Tests fill forms in faster than any person; the minimum-time guard has its own tests."""
     settings.FORMS_MIN_SECONDS_TO_SUBMIT = 0

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
-from wagtail.models import Locale
+from wagtail.models import Locale, PageViewRestriction
 
 from cms.pagecache.middleware import CACHE_STATUS_HEADER
 from forms_app.models import CampaignFormSubmission, SignupFormPage
@@ -24,17 +24,6 @@ def page_cache(settings):
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def publish(django_capture_on_commit_callbacks):
-    """Run an organiser's action as a committed transaction would: with its commit hooks."""
-
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(*args, **kwargs)
-
-    return run
 
 
 def cache_status(response):
@@ -168,6 +157,22 @@ def test_moving_a_page_retires_its_old_address(page_cache, tree, client, publish
     # Wagtail leaves a redirect from the old address to the new one.
     assert response.status_code == 301
     assert response.url == f"{archive.url}{update.slug}/"
+
+
+def test_making_a_section_private_removes_its_cached_pages(page_cache, tree, client, publish):
+    update = UpdatePageFactory(parent=tree["updates"], title="Strike at the port")
+    client.get(update.url)
+    client.get(tree["home"].url)
+    publish(
+        PageViewRestriction.objects.create,
+        page=tree["updates"],
+        restriction_type=PageViewRestriction.PASSWORD,
+        password="organisers only",
+    )
+    response = client.get(update.url)
+    assert "Strike at the port" not in response.text
+    assert "password" in response.text.lower()
+    assert "Strike at the port" not in client.get(tree["home"].url).text
 
 
 def test_deleting_a_page_removes_it(page_cache, tree, client, publish):

@@ -25,6 +25,8 @@ from .cache import invalidate_all_pages
 
 # Models whose changes show on public pages without going through page publishing.
 SHOWN_ON_PAGES = [
+    # Making a section private (or public again) changes who may read it, without a publish.
+    "wagtailcore.PageViewRestriction",
     "wagtailcore.Site",
     "wagtailcore.Locale",
     "wagtailredirects.Redirect",

@@ -92,7 +92,7 @@ def test_switcher_says_when_a_language_has_no_copy_of_the_page(campaign_site, cl
     assert "(ཤོག་ངོས་འདི་བོད་ཡིག་ཏུ་མེད། མ་ངོས།)" in html
 
 
-def test_hreflang_lists_only_translated_versions(campaign_site, client):
+def test_hreflang_lists_only_translated_versions(campaign_site, client, publish):
     html = html_of(client, "/en/platform/")
     assert '<link rel="alternate" hreflang="en" href="http://localhost/en/platform/">' in html
     assert '<link rel="alternate" hreflang="x-default" href="http://localhost/en/platform/">' in (
@@ -104,6 +104,7 @@ def test_hreflang_lists_only_translated_versions(campaign_site, client):
     translated.alias_of = None
     translated.title = "綱領"
     translated.save()
+    publish(translated.save_revision().publish)
     html = html_of(client, "/en/platform/")
     assert (
         '<link rel="alternate" hreflang="zh-hant" href="http://localhost/zh-hant/platform/">'

@@ -14,7 +14,7 @@ def main_navigation(context):
     page = context.get("page")
     site = Site.find_for_request(request) if request else None
     if site is None:
-        return {"home": None, "menu_items": []}
+        return {"request": request, "home": None, "menu_items": []}
     # Every page shows the menu and only publishing changes it: it is worked out once per
     # change for each language's home page, not on every render.
     if page is None:
@@ -23,6 +23,8 @@ def main_navigation(context):
         home_key = f"{site.pk}:{page.path[: Page.steplen * site.root_page.depth]}"
     home, menu_pages = remember(f"navigation:{home_key}", lambda: _menu(site, page))
     return {
+        # pageurl keeps Wagtail's site lookups on the request; without it, one per link.
+        "request": request,
         "home": home,
         "menu_items": [(menu_page, _aria_current(menu_page, page)) for menu_page in menu_pages],
     }

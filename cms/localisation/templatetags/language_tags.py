@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils.translation import get_language, get_language_info
 from wagtail.models import Page, Site
 
+from cms.pagecache.cache import remember
+
 register = template.Library()
 
 
@@ -33,6 +35,16 @@ def page_languages(context):
     if site is None:
         return []
     page = context.get("page")
+    current_code = get_language()
+    # Every page shows these links and only publishing changes them: worked out once per
+    # change for each page and language, not on every render.
+    return remember(
+        f"languages:{site.pk}:{page.pk if page else ''}:{current_code}",
+        lambda: _page_languages(request, site, page, current_code),
+    )
+
+
+def _page_languages(request, site, page, current_code):
     # The page's versions and the home pages (for languages without a version), in one query.
     wanted = Q(translation_key=site.root_page.translation_key)
     if page is not None:
@@ -41,7 +53,6 @@ def page_languages(context):
     for found in Page.objects.filter(wanted).live().select_related("locale"):
         is_version = page is not None and found.translation_key == page.translation_key
         (versions if is_version else homes)[found.locale.language_code] = found
-    current_code = get_language()
     languages = []
     for code, name in settings.LANGUAGES:
         language = PageLanguage(

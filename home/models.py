@@ -10,6 +10,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cms.pagecache.cache import remember
+
 from .blocks import CallToActionBlock, PlatformStreamBlock
 
 UPDATES_PER_PAGE = 10
@@ -59,7 +61,8 @@ class PinnedUpdateMixin:
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["pinned_update"] = self.pinned_update()
+        # The same for every page of a language until content changes.
+        context["pinned_update"] = remember(f"pinned-update:{self.locale_id}", self.pinned_update)
         return context
 
 
@@ -146,19 +149,28 @@ class HomePage(PinnedUpdateMixin, CampaignPage):
             if call["page"].translation_key in targets
         ]
 
-    def get_context(self, request, *args, **kwargs):
+    def other_content_shown(self):
+        """The latest updates, the sponsor count and the section links: what the front page
+        shows of other pages, which changes only when content does."""
         from sponsors.models import Sponsor, SponsorIndexPage
 
-        context = super().get_context(request, *args, **kwargs)
-        context["latest_updates"] = self.latest_updates()
-        context["calls_to_action"] = self.localized_calls_to_action()
-        context["sponsor_count"] = Sponsor.objects.approved().count()
+        shown = {
+            "latest_updates": list(self.latest_updates()),
+            "sponsor_count": Sponsor.objects.approved().count(),
+        }
         # Only links are needed, so plain pages from one query will do; a private section
         # stays private behind its link.
         sections = Page.objects.child_of(self).live().type(SponsorIndexPage, UpdateIndexPage)
         for section in sections:
             key = "sponsor_index" if section.specific_class is SponsorIndexPage else "update_index"
-            context.setdefault(key, section)
+            shown.setdefault(key, section)
+        return shown
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(remember(f"front-page:{self.pk}", self.other_content_shown))
+        # From this page's own fields, which a preview shows as drafted.
+        context["calls_to_action"] = self.localized_calls_to_action()
         return context
 
 

@@ -96,6 +96,7 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
     subpage_types = []
     max_count_per_parent = 1
     form_builder = CampaignFormBuilder
+    landing_page_template = "forms_app/form_page_landing.html"
 
     intro = RichTextField(
         blank=True,
@@ -269,6 +270,8 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
 class SponsorFormPage(CampaignFormPage):
     """The form organisations use to sponsor the campaign; organisers review each request."""
 
+    template = "forms_app/form_page.html"
+
     class Meta:
         verbose_name = _("sponsor form page")
 
@@ -286,6 +289,8 @@ class SponsorFormField(CampaignFormField):
 
 class SignupFormPage(CampaignFormPage):
     """The form individuals use to sign up for updates and the newsletter (double opt-in)."""
+
+    template = "forms_app/form_page.html"
 
     class Meta:
         verbose_name = _("sign-up form page")

@@ -52,6 +52,19 @@ def test_uyghur_pages_are_right_to_left(campaign_site, client):
     assert '<a href="/ug/" lang="ug" dir="rtl"' in html_of(client, "/en/")
 
 
+def test_a_page_not_translated_yet_is_marked_as_english(campaign_site, client, publish):
+    html = html_of(client, "/ug/platform/")
+    assert '<html lang="ug" dir="rtl">' in html
+    assert '<main id="main-content" class="wrapper" tabindex="-1" lang="en" dir="ltr">' in html
+
+    translated = platform_in("ug")
+    translated.alias_of = None
+    translated.save()
+    publish(translated.save_revision().publish)
+    html = html_of(client, "/ug/platform/")
+    assert '<main id="main-content" class="wrapper" tabindex="-1">' in html
+
+
 def test_tibetan_pages_render_as_tibetan(campaign_site, client):
     html = html_of(client, "/bo/platform/")
     assert '<html lang="bo" dir="ltr">' in html

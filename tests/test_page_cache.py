@@ -7,8 +7,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
-from wagtail.models import Locale, PageViewRestriction
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import Locale, PageViewRestriction, Site
 
 from cms.pagecache.middleware import CACHE_STATUS_HEADER
 from forms_app.models import CampaignFormSubmission, SignupFormPage
@@ -120,6 +122,26 @@ def test_thank_you_page_is_the_same_for_everyone_and_cached(page_cache, campaign
     assert cache_status(response) == "hit"
     assert "Thank you" in response.text
     assert "sam@example.net" not in response.text
+
+
+def test_site_is_looked_up_once_per_content_change(tree, client, publish):
+    def site_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(tree["home"].url).status_code == 200
+        return [query for query in queries if "wagtailcore_site" in query["sql"]]
+
+    assert site_queries()
+    assert not site_queries()
+    site = Site.objects.get()
+    site.site_name = "Renamed"
+    publish(site.save)
+    assert site_queries()
+
+
+def test_page_on_a_host_not_allowed_is_refused(page_cache, tree, client, settings):
+    settings.ALLOWED_HOSTS = ["testserver"]
+    client.get(tree["home"].url)
+    assert client.get(tree["home"].url, HTTP_HOST="elsewhere.example").status_code == 400
 
 
 def test_missing_page_is_not_cached(page_cache, tree, client):

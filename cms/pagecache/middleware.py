@@ -13,6 +13,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpResponse
 from django.utils.http import urlencode
 from django.utils.translation import get_language_from_path
+from wagtail.models import Site
 
 from . import cache
 
@@ -49,7 +50,8 @@ def page_cache_key(request):
             keyed += [(name, value) for value in request.GET.getlist(name)]
         elif name not in IGNORED_QUERY_PARAMETERS and not name.startswith("utm_"):
             return None
-    address = f"{request.scheme}://{request.path}?{urlencode(sorted(keyed))}"
+    # get_host() refuses a host outside ALLOWED_HOSTS, so visitors cannot make up keys.
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(sorted(keyed))}"
     digest = hashlib.md5(address.encode(), usedforsecurity=False).hexdigest()
     return cache.page_key(language, digest)
 
@@ -94,3 +96,18 @@ class AnonymousPageCacheMiddleware:
             cache.store(key, generation, entry, timeout)
             response[CACHE_STATUS_HEADER] = "miss"
         return response
+
+
+def known_site_middleware(get_response):
+    """Wagtail finds the request's site with a query on every request, though the answer changes
+    only when a Site does, which clears the cache. The site is kept with the other parts and
+    handed to Wagtail where its `Site.find_for_request()` keeps it: `request._wagtail_site`."""
+
+    def middleware(request):
+        host = f"{request.get_host()}:{request.get_port()}"
+        request._wagtail_site = cache.remember(
+            f"site:{host}", lambda: Site.find_for_request(request)
+        )
+        return get_response(request)
+
+    return middleware

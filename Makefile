@@ -52,7 +52,8 @@ run: install translations
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The production stack on this machine: production settings (DEBUG off), static files
-# collected with hashed names, gunicorn (gunicorn.conf.py) on 127.0.0.1:$(PORT). Without a
+# collected with hashed names, gunicorn (gunicorn.conf.py) on 127.0.0.1:$(PORT) and the
+# worker that sends the queued emails. Without a
 # SECRET_KEY in the environment, one is generated once into .secret-key (kept out of git).
 SERVE_ENV = DJANGO_SETTINGS_MODULE=cms.settings.production PORT=$(PORT) \
 	SECRET_KEY="$${SECRET_KEY:-$$(cat .secret-key)}"
@@ -65,7 +66,9 @@ serve: install translations .secret-key
 	$(SERVE_ENV) $(BIN)/python manage.py migrate --no-input
 	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(SERVE_ENV) $(BIN)/python manage.py load_campaign_content --if-empty
-	$(SERVE_ENV) $(BIN)/gunicorn cms.wsgi
+	@# The email worker beside gunicorn, stopped with it.
+	$(SERVE_ENV) $(BIN)/python manage.py db_worker --backend email & worker=$$!; \
+	$(SERVE_ENV) $(BIN)/gunicorn cms.wsgi; kill $$worker
 
 # The production stack on loopback under wrk, beside nginx and a minimal WSGI app serving the
 # same bytes; prints the figures (see bench/run.py). Needs PostgreSQL and Redis; installs

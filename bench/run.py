@@ -354,8 +354,19 @@ def run_signups(server):
     signup_driver = PROJECT_DIR / "bench" / "signups.py"
     if not signup_driver.exists():
         return None
-    say("Driving sign-ups")
-    output = run_python(str(signup_driver), server.url(""))
+    say("Driving sign-ups, with the email worker sending beside the site as in production")
+    worker = subprocess.Popen(
+        [PYTHON, "manage.py", "db_worker", "--backend", "email", "--no-startup-delay"],
+        cwd=PROJECT_DIR,
+        env=site_environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        output = run_python(str(signup_driver), server.url(""))
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
     return json.loads(output.strip().splitlines()[-1])
 
 

@@ -86,7 +86,7 @@ def deliver(email):
     return True
 
 
-@task()
+@task(backend="email")
 def deliver_email_task(email_id):
     email = OutgoingEmail.objects.filter(pk=email_id, status=OutgoingEmail.Status.QUEUED).first()
     if email:

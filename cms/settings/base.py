@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,19 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "5"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "campaign@localhost")
+
+# Background work. Wagtail's own (search and reference indexes) runs in the request. Emails go
+# through "email": by default also in the request, after the data they are about is committed;
+# EMAIL_QUEUE=database queues them in the database instead, for `manage.py db_worker --backend
+# email` to send, so a slow mail server never holds up a visitor (production does this).
+EMAIL_QUEUE_BACKENDS = {
+    "request": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS = {
+    "default": {"BACKEND": EMAIL_QUEUE_BACKENDS["request"]},
+    "email": {"BACKEND": EMAIL_QUEUE_BACKENDS[os.environ.get("EMAIL_QUEUE", "request")]},
+}
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 WAGTAIL_SITE_NAME = "Workers Against the CCP"

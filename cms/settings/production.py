@@ -19,6 +19,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Emails wait in the database for `manage.py db_worker --backend email` (`make serve` runs it),
+# so neither a slow mail server nor a crowd signing up at once holds up the web workers.
+# A new dict, for the same reason as STORAGES above.
+TASKS = {
+    **TASKS,  # noqa: F405
+    "email": {
+        "BACKEND": EMAIL_QUEUE_BACKENDS[os.environ.get("EMAIL_QUEUE", "database")]  # noqa: F405
+    },
+}
+
 # --- HTTPS only (issue 6): `manage.py check --deploy --fail-level WARNING` passes with none of
 # its security checks silenced. The proxy in front terminates TLS and must set
 # X-Forwarded-Proto itself, overwriting whatever the visitor sent.

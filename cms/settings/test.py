@@ -8,3 +8,5 @@ ALLOWED_HOSTS = ["*"]
 MEDIA_ROOT = BASE_DIR / "test-media"  # noqa: F405
 # Off unless a test turns it on (tests/test_page_cache.py), so other tests see fresh pages.
 PAGE_CACHE_SECONDS = 0
+# Emails are sent in the request, whatever the environment says; the queue's own test sets it.
+TASKS = {**TASKS, "email": {"BACKEND": EMAIL_QUEUE_BACKENDS["request"]}}  # noqa: F405

@@ -111,8 +111,8 @@ def site_environment(**extra):
         "REDIS_URL": REDIS_URL,
         "CACHE_KEY_PREFIX": "bench",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        # Sign-ups come from many addresses through the proxy, one per supporter.
-        "FORMS_CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",
+        # Sign-ups come from many addresses through one proxy, one per supporter.
+        "PROXY_COUNT": "1",
         # Emails are queued and handed to this backend; no mail server is part of the test.
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         **extra,

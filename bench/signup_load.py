@@ -4,7 +4,7 @@ Serves the site with gunicorn (gunicorn.conf.py) under production settings on th
 database in DATABASE_URL, with a real SMTP server (aiosmtpd) on loopback taking the
 confirmation emails. Each simulated visitor loads the sign-up page (its own CSRF cookie and
 one-off form token), waits the form's minimum time, then all of them post at once, each from
-its own address (X-Real-IP, as the proxy would set it). Prints what was sent, stored,
+its own address (X-Forwarded-For, as the proxy would set it). Prints what was sent, stored,
 duplicated and lost, the server errors, and the latency percentiles of the posts.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/campaign_bench \\
@@ -43,7 +43,7 @@ def production_environment(port, smtp_port):
         "RECAPTCHA_PUBLIC_KEY": "",
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(smtp_port),
-        "FORMS_CLIENT_IP_HEADER": "HTTP_X_REAL_IP",
+        "PROXY_COUNT": "1",
         "PORT": str(port),
         "LOG_LEVEL": "WARNING",
     }
@@ -70,7 +70,7 @@ class Visitor:
                 headers={
                     # The proxy terminates TLS and says so; production redirects plain HTTP.
                     "X-Forwarded-Proto": "https",
-                    "X-Real-IP": self.address,
+                    "X-Forwarded-For": self.address,
                     "Cookie": self.cookie,
                     **(headers or {}),
                 },

@@ -228,9 +228,17 @@ class RateLimit:
         return settings.FORMS_RATE_LIMITS
 
     def client_address(self, request):
-        header = settings.FORMS_CLIENT_IP_HEADER
-        if header and request.META.get(header):
-            return request.META[header].split(",")[0].strip()
+        """The visitor's address: behind PROXY_COUNT proxies, the one the outermost proxy put
+        in X-Forwarded-For (entries further left are the visitor's own to invent), as the
+        sign-in throttle reads it too."""
+        proxies = settings.PROXY_COUNT
+        forwarded = [
+            address.strip()
+            for address in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if address.strip()
+        ]
+        if proxies and len(forwarded) >= proxies:
+            return forwarded[-proxies]
         return request.META.get("REMOTE_ADDR", "")
 
     def key(self, request, form, window):

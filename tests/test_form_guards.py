@@ -99,6 +99,38 @@ def test_rate_limit_counts_each_address_separately(signup_form, client):
     assert CampaignFormSubmission.objects.count() == 2
 
 
+def test_behind_a_proxy_the_address_it_reports_is_counted(signup_form, client, settings):
+    settings.PROXY_COUNT = 1
+    # The proxy appends the address it saw; what the visitor put before it is theirs to invent.
+    submit(client, signup_form, SIGNUP_ANSWERS, HTTP_X_FORWARDED_FOR="10.0.0.1, 192.0.2.1")
+    response = submit(
+        client,
+        signup_form,
+        {**SIGNUP_ANSWERS, "email": "other@example.net"},
+        HTTP_X_FORWARDED_FOR="10.0.0.2, 192.0.2.1",
+    )
+    assert response.status_code == 429
+    response = submit(
+        client,
+        signup_form,
+        {**SIGNUP_ANSWERS, "email": "third@example.net"},
+        HTTP_X_FORWARDED_FOR="10.0.0.1, 192.0.2.2",
+    )
+    assert response.status_code == 200
+    assert CampaignFormSubmission.objects.count() == 2
+
+
+def test_without_a_proxy_forwarded_addresses_are_ignored(signup_form, client):
+    submit(client, signup_form, SIGNUP_ANSWERS, HTTP_X_FORWARDED_FOR="192.0.2.1")
+    response = submit(
+        client,
+        signup_form,
+        {**SIGNUP_ANSWERS, "email": "other@example.net"},
+        HTTP_X_FORWARDED_FOR="192.0.2.2",
+    )
+    assert response.status_code == 429
+
+
 def test_five_in_five_minutes_is_the_most(signup_form, client, settings):
     settings.FORMS_RATE_LIMITS = [(5, 300)]
     statuses = [

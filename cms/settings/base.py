@@ -343,6 +343,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cms.accounts.views.locked_out"
 # Behind PROXY_COUNT proxies, the visitor's address is the one the outermost proxy appended to
 # X-Forwarded-For; without a proxy that header is the visitor's own invention and is ignored.
+# The sign-in throttle and the forms' rate limit both read the address this way.
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 if PROXY_COUNT:
     AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
@@ -375,10 +376,9 @@ RECAPTCHA_VERSION = os.environ.get("RECAPTCHA_VERSION", "v3")  # "v3" (score) or
 RECAPTCHA_REQUIRED_SCORE = float(os.environ.get("RECAPTCHA_REQUIRED_SCORE", "0.5"))
 FORMS_MIN_SECONDS_TO_SUBMIT = int(os.environ.get("FORMS_MIN_SECONDS_TO_SUBMIT", "3"))
 FORMS_TOKEN_MAX_AGE = 24 * 60 * 60
-# (submissions, seconds) per visitor address, like the UK Parliament petitions site.
+# (submissions, seconds) per visitor address (found as PROXY_COUNT says), like the UK
+# Parliament petitions site.
 FORMS_RATE_LIMITS = [(1, 60), (5, 300)]
-# Behind a proxy, the request header holding the visitor's address, e.g. HTTP_X_REAL_IP.
-FORMS_CLIENT_IP_HEADER = os.environ.get("FORMS_CLIENT_IP_HEADER", "")
 FORMS_MAX_TEXT_LENGTH = 4000
 FORMS_EMAIL_MAX_ATTEMPTS = 5
 FORMS_RETENTION_DAYS = int(os.environ.get("FORMS_RETENTION_DAYS", "365"))

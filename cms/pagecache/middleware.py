@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.utils.http import urlencode
 from django.utils.translation import get_language_from_path
 from wagtail.models import Site
+from wagtail.views import serve as serve_wagtail_page
 
 from . import cache
 
@@ -98,16 +99,21 @@ class AnonymousPageCacheMiddleware:
         return response
 
 
-def known_site_middleware(get_response):
-    """Wagtail finds the request's site with a query on every request, though the answer changes
-    only when a Site does, which clears the cache. The site is kept with the other parts and
-    handed to Wagtail where its `Site.find_for_request()` keeps it: `request._wagtail_site`."""
+class KnownSiteMiddleware:
+    """Wagtail finds the request's site with a query on every page it serves, though the answer
+    changes only when a Site does, which clears the cache. For page views the site is kept with
+    the other parts and handed to Wagtail where its `Site.find_for_request()` keeps it,
+    `request._wagtail_site`; other views (the admin, the API, /healthz) are left alone."""
 
-    def middleware(request):
-        host = f"{request.get_host()}:{request.get_port()}"
-        request._wagtail_site = cache.remember(
-            f"site:{host}", lambda: Site.find_for_request(request)
-        )
-        return get_response(request)
+    def __init__(self, get_response):
+        self.get_response = get_response
 
-    return middleware
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if view_func is serve_wagtail_page:
+            host = f"{request.get_host()}:{request.get_port()}"
+            request._wagtail_site = cache.remember(
+                f"site:{host}", lambda: Site.find_for_request(request)
+            )

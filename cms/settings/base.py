@@ -83,7 +83,7 @@ MIDDLEWARE = [
     "cms.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # After CommonMiddleware, which has refused hosts outside ALLOWED_HOSTS.
-    "cms.pagecache.middleware.known_site_middleware",
+    "cms.pagecache.middleware.KnownSiteMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cms.accounts.middleware.TwoFactorMiddleware",

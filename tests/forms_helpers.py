@@ -5,6 +5,21 @@ import re
 
 from forms_app.guards import TOKEN_FIELD
 
+# The fields of the two forms in the campaign's content, in their order on the page.
+SPONSOR_KEYS = [
+    "organisation_name",
+    "website",
+    "country",
+    "organisation_kind",
+    "listing",
+    "contact_name",
+    "contact_email",
+    "role",
+    "message",
+    "consent_to_publish",
+]
+SIGNUP_KEYS = ["name", "email", "country", "interests", "updates_consent", "newsletter_consent"]
+
 SPONSOR_ANSWERS = {
     "organisation_name": "Haringey Trades Council",
     "website": "https://haringey-tc.example.org",

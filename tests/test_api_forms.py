@@ -23,8 +23,7 @@ from forms_app.models import (
 )
 
 from .api_helpers import API, every_api_response
-from .forms_helpers import SIGNUP_ANSWERS, SPONSOR_ANSWERS, submit
-from .test_forms import SIGNUP_KEYS, SPONSOR_KEYS
+from .forms_helpers import SIGNUP_ANSWERS, SIGNUP_KEYS, SPONSOR_ANSWERS, SPONSOR_KEYS, submit
 
 ZH_LABEL = "（繁體）"
 

@@ -17,6 +17,7 @@ from wagtail.models import Page
 from forms_app.models import CampaignFormPage, SignupFormPage, SponsorFormPage
 
 from .api_helpers import API
+from .forms_helpers import SIGNUP_KEYS, SPONSOR_KEYS
 
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "40"))
 fuzz_settings = hypothesis_settings(
@@ -30,21 +31,8 @@ fuzz_settings = hypothesis_settings(
 requests_sent = {"count": 0, "server_errors": 0}
 
 FIELD_KEYS = [
-    "name",
-    "email",
-    "country",
-    "interests",
-    "updates_consent",
-    "newsletter_consent",
-    "organisation_name",
-    "website",
-    "organisation_kind",
-    "listing",
-    "contact_name",
-    "contact_email",
-    "role",
-    "message",
-    "consent_to_publish",
+    *SIGNUP_KEYS,
+    *(key for key in SPONSOR_KEYS if key not in SIGNUP_KEYS),
     "fax_number",
     "captcha",
     "form_token",

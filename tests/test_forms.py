@@ -15,22 +15,7 @@ from forms_app.models import (
     SignupFormPage,
 )
 
-from .forms_helpers import SIGNUP_ANSWERS, SPONSOR_ANSWERS, submit
-
-SPONSOR_KEYS = [
-    "organisation_name",
-    "website",
-    "country",
-    "organisation_kind",
-    "listing",
-    "contact_name",
-    "contact_email",
-    "role",
-    "message",
-    "consent_to_publish",
-]
-SIGNUP_KEYS = ["name", "email", "country", "interests", "updates_consent", "newsletter_consent"]
-
+from .forms_helpers import SIGNUP_ANSWERS, SIGNUP_KEYS, SPONSOR_ANSWERS, SPONSOR_KEYS, submit
 
 pytestmark = pytest.mark.usefixtures("answering_at_test_speed")
 

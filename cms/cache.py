@@ -1,8 +1,10 @@
 """Django's Redis cache made to fail soft (while Redis cannot be reached, reads miss and writes
-are dropped, so the site serves everything from the database instead of failing) and to reuse
-its clients."""
+are dropped, so the site serves everything from the database instead of failing), to reuse
+its clients, and to tell every process sharing it when what they keep from it may be out of
+date (`announce_change()` and `change_notices()`)."""
 
 import logging
+import os
 import time
 
 import redis
@@ -14,6 +16,7 @@ logger = logging.getLogger(__name__)
 # After a failure, Redis is left alone for this long, so that a dead or hung Redis costs one
 # timeout now and then rather than one on every cache call.
 RETRY_AFTER_SECONDS = 5
+SUBSCRIBE_TIMEOUT_SECONDS = 1
 UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
@@ -39,6 +42,9 @@ class FailSoftRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
         self._unreachable_until = 0.0
+        self._subscription = None
+        self._subscriber_pid = None
+        self._resubscribed = False
 
     def _attempt(self, operation, fallback, *args):
         if time.monotonic() < self._unreachable_until:
@@ -86,4 +92,58 @@ class FailSoftRedisCache(RedisCache):
         return self._attempt(super().incr, delta, key, delta, version)
 
     def clear(self):
-        return self._attempt(super().clear, False)
+        cleared = self._attempt(super().clear, False)
+        self.announce_change()
+        return cleared
+
+    @property
+    def _change_channel(self):
+        # Channels belong to the whole Redis server, not to one of its databases.
+        database = self._cache.get_client(write=True).connection_pool.connection_kwargs.get("db", 0)
+        return f"{self.make_key('changes')}:db{database}"
+
+    def announce_change(self):
+        """Tell every process that asks changes_announced() that something changed."""
+        client = self._cache.get_client(write=True)
+        self._attempt(client.publish, 0, self._change_channel, b"")
+
+    def changes_announced(self):
+        """Whether announce_change() may have been called, here or in any process sharing this
+        Redis, since this process last asked: True the first time, after an announcement, and
+        whenever the subscription that hears them is not working; otherwise False."""
+        if self._subscriber_pid != os.getpid():
+            # A forked process (gunicorn's workers) needs a connection of its own.
+            self._subscriber_pid = os.getpid()
+            self._subscription = None
+        if self._subscription is None:
+            self._subscription = self._attempt(self._subscribe_to_changes, None)
+            return True
+        try:
+            announced = False
+            while (message := self._subscription.get_message(timeout=0)) is not None:
+                announced = announced or message["type"] == "message"
+        except UNREACHABLE:
+            # Subscribed again on the next call; if Redis itself is gone, that attempt finds
+            # out and leaves it alone for a while.
+            self._subscription.close()
+            self._subscription = None
+            return True
+        # Reading may have reconnected.
+        announced, self._resubscribed = announced or self._resubscribed, False
+        return announced
+
+    def _subscribe_to_changes(self):
+        subscription = self._cache.get_client(write=True).pubsub()
+        subscription.subscribe(self._change_channel)
+        # Only once Redis has confirmed is every later announcement sure to arrive.
+        if subscription.get_message(timeout=SUBSCRIBE_TIMEOUT_SECONDS) is None:
+            subscription.close()
+            raise redis.exceptions.TimeoutError("no confirmation of the subscription")
+        # redis-py reconnects a lost subscription by itself, and what was announced meanwhile
+        # never arrives.
+        self._resubscribed = False
+        subscription.connection.register_connect_callback(self._subscription_reconnected)
+        return subscription
+
+    def _subscription_reconnected(self, connection):
+        self._resubscribed = True

@@ -5,14 +5,17 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
-from django.db import connection
-from django.test import Client
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Locale, PageViewRestriction, Site
 
+from cms.pagecache.cache import GENERATION_KEY
 from cms.pagecache.middleware import CACHE_STATUS_HEADER
+from cms.wsgi import application
 from forms_app.models import CampaignFormSubmission, SignupFormPage
 from sponsors.models import Sponsor
 
@@ -30,6 +33,40 @@ def page_cache(settings):
 
 def cache_status(response):
     return response.headers.get(CACHE_STATUS_HEADER)
+
+
+def served(path, **headers):
+    """A GET through the WSGI application gunicorn serves: (status, headers, text)."""
+    answer = {}
+
+    def start_response(status, response_headers):
+        answer.update(status=status, headers=dict(response_headers))
+
+    # As Django's test client does: the test's database connection must outlive the request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = application(RequestFactory().get(path, **headers).environ, start_response)
+        text = b"".join(response).decode()
+        if hasattr(response, "close"):
+            response.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return answer["status"], answer["headers"], text
+
+
+@pytest.fixture
+def handled_by_django():
+    """The paths of the requests that reached Django's request handling."""
+    paths = []
+
+    def record(environ, **kwargs):
+        paths.append(environ["PATH_INFO"])
+
+    request_started.connect(record)
+    yield paths
+    request_started.disconnect(record)
 
 
 def test_second_anonymous_visit_is_served_from_cache(page_cache, tree, client):
@@ -52,6 +89,59 @@ def test_cache_hit_makes_no_database_query(page_cache, tree, client, django_asse
     client.get(tree["platform"].url)
     with django_assert_num_queries(0):
         client.get(tree["platform"].url)
+
+
+def test_a_page_this_process_keeps_is_answered_before_django(
+    page_cache, tree, handled_by_django, django_assert_num_queries
+):
+    _, first_headers, first_text = served(tree["platform"].url)
+    assert first_headers[CACHE_STATUS_HEADER] == "miss"
+    with django_assert_num_queries(0):
+        status, headers, text = served(tree["platform"].url)
+    assert status == "200 OK"
+    assert headers[CACHE_STATUS_HEADER] == "hit"
+    assert headers["Content-Type"] == first_headers["Content-Type"]
+    assert text == first_text
+    assert handled_by_django == [tree["platform"].url]
+
+
+def test_a_visitor_with_a_session_is_left_to_django(page_cache, tree, handled_by_django):
+    served(tree["platform"].url)
+    status, headers, _ = served(tree["platform"].url, HTTP_COOKIE="sessionid=a-signed-in-editor")
+    assert status == "200 OK"
+    assert CACHE_STATUS_HEADER not in headers
+    assert handled_by_django == [tree["platform"].url, tree["platform"].url]
+
+
+def test_publishing_retires_the_pages_each_process_keeps(page_cache, tree, client, publish):
+    client.get(tree["home"].url)
+    update = UpdatePageFactory(parent=tree["updates"], title="Strike at the port", live=False)
+    publish(update.save_revision().publish)
+    _, headers, text = served(tree["home"].url)
+    assert headers[CACHE_STATUS_HEADER] == "miss"
+    assert "Strike at the port" in text
+
+
+@pytest.fixture
+def redis_page_cache(page_cache):
+    if not hasattr(caches["default"], "changes_announced"):
+        pytest.skip("needs Redis: set REDIS_URL")
+    return caches["default"]._cache.get_client(write=True)
+
+
+def test_a_change_made_while_the_subscription_was_lost_is_not_missed(redis_page_cache, tree):
+    served(tree["platform"].url)
+    assert served(tree["platform"].url)[1][CACHE_STATUS_HEADER] == "hit"
+    redis_page_cache.client_kill_filter(_type="pubsub")
+    # Another instance publishing while this one could not hear it: the token changes, the
+    # announcement is lost.
+    cache.set(GENERATION_KEY, "replaced-unheard", timeout=None)
+    assert served(tree["platform"].url)[1][CACHE_STATUS_HEADER] == "miss"
+    assert served(tree["platform"].url)[1][CACHE_STATUS_HEADER] == "hit"
+    # Subscribed again: the next announcement is heard.
+    cache.set(GENERATION_KEY, "replaced-and-announced", timeout=None)
+    cache.announce_change()
+    assert served(tree["platform"].url)[1][CACHE_STATUS_HEADER] == "miss"
 
 
 def test_each_language_and_page_has_its_own_entry(page_cache, tree, client):

@@ -66,8 +66,9 @@ serve: install translations .secret-key
 	$(SERVE_ENV) $(BIN)/python manage.py migrate --no-input
 	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(SERVE_ENV) $(BIN)/python manage.py load_campaign_content --if-empty
-	@# The email worker beside gunicorn, stopped with it.
-	$(SERVE_ENV) $(BIN)/python manage.py db_worker --backend email & worker=$$!; \
+	@# The email worker beside gunicorn, stopped with it; at a lower CPU priority, so that in
+	@# a crowd pages and sign-ups come first and the emails catch up after.
+	$(SERVE_ENV) nice -n 10 $(BIN)/python manage.py db_worker --backend email & worker=$$!; \
 	$(SERVE_ENV) $(BIN)/gunicorn cms.wsgi; kill $$worker
 
 # The production stack on loopback under wrk, beside nginx and a minimal WSGI app serving the

@@ -2,8 +2,9 @@
 
 Many visitors open the sign-up form, each from their own address behind the proxy, then all
 send it at once. Sign-ups per second and latency are measured on the sends, each with the
-thank-you page it is redirected to; the stored count
-is read back from PostgreSQL. Prints JSON: per_second, p50_ms, p99_ms, sent, accepted, stored.
+thank-you page it is redirected to; the stored count is read back from PostgreSQL, and then
+how long after the last sign-up the email worker had sent every confirmation. Prints JSON:
+per_second, p50_ms, p99_ms, sent, accepted, stored, emails_sent, emails_sent_after_s.
 """
 
 import http.client
@@ -25,11 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
-from forms_app.models import CampaignFormSubmission, SignupFormPage  # noqa: E402
+from forms_app.models import CampaignFormSubmission, OutgoingEmail, SignupFormPage  # noqa: E402
 
 SIGNUPS = int(os.environ.get("BENCH_SIGNUPS", "600"))
 CONCURRENCY = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+EMAIL_WAIT_SECONDS = 300
 
 
 class FormFields(HTMLParser):
@@ -125,9 +128,22 @@ def send_form(base, path, opened):
     return accepted, elapsed_ms
 
 
+def emails_sent_after(confirmations, expected):
+    """Seconds until `expected` of the confirmations were sent (at most EMAIL_WAIT_SECONDS)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < EMAIL_WAIT_SECONDS:
+        if confirmations.filter(status=OutgoingEmail.Status.SENT).count() >= expected:
+            break
+        time.sleep(0.1)
+    return time.perf_counter() - started
+
+
 def main(base):
     page = SignupFormPage.objects.live().filter(locale__language_code="en").first()
     stored_before = CampaignFormSubmission.objects.filter(page=page).count()
+    confirmations = OutgoingEmail.objects.filter(
+        created_at__gte=timezone.now(), recipient__startswith="bench-"
+    )
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         opened = list(pool.map(lambda n: open_form(base, page.url, n), range(SIGNUPS)))
         # Nobody fills in a form faster than the guard allows.
@@ -136,6 +152,8 @@ def main(base):
         results = list(pool.map(lambda form: send_form(base, page.url, form), opened))
         elapsed = time.perf_counter() - started
     latencies = sorted(ms for _, ms in results)
+    accepted = sum(accepted for accepted, _ in results)
+    emails_sent_after_s = emails_sent_after(confirmations, accepted)
     print(
         json.dumps(
             {
@@ -143,8 +161,10 @@ def main(base):
                 "p50_ms": statistics.median(latencies),
                 "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
                 "sent": len(results),
-                "accepted": sum(accepted for accepted, _ in results),
+                "accepted": accepted,
                 "stored": CampaignFormSubmission.objects.filter(page=page).count() - stored_before,
+                "emails_sent": confirmations.filter(status=OutgoingEmail.Status.SENT).count(),
+                "emails_sent_after_s": emails_sent_after_s,
             }
         )
     )

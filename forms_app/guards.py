@@ -248,15 +248,15 @@ class RateLimit:
         return f"forms_app:rate:{form}:{window}:{digest}"
 
     def is_limited(self, request, form):
-        return any(
-            (cache.get(self.key(request, form, window)) or 0) >= limit
-            for limit, window in self.windows()
-        )
+        keys = {window: self.key(request, form, window) for _limit, window in self.windows()}
+        counts = cache.get_many(keys.values())
+        return any(counts.get(keys[window], 0) >= limit for limit, window in self.windows())
 
     def count(self, request, form):
         for _limit, window in self.windows():
             key = self.key(request, form, window)
-            cache.add(key, 0, timeout=window)
+            if cache.add(key, 1, timeout=window):
+                continue  # the visitor's first in this window: one round trip
             try:
                 cache.incr(key)
             except ValueError:  # expired between the two calls

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
+from django_tasks.backends.immediate import ImmediateBackend
 
 from .models import OutgoingEmail, Suppression, email_hash
 
@@ -33,7 +34,13 @@ def send_email(recipient, subject, body, *, language=None, sender=None):
         body=body,
         language=language or translation.get_language() or settings.LANGUAGE_CODE,
     )
-    transaction.on_commit(lambda: deliver_email_task.enqueue(email.pk))
+    if isinstance(deliver_email_task.get_backend(), ImmediateBackend):
+        # It sends at once, so not before the data the email is about is committed.
+        transaction.on_commit(lambda: deliver_email_task.enqueue(email.pk))
+    else:
+        # A queue in the database takes the email in the same transaction: one commit for
+        # both, and the worker sees it once that data is committed, never before or without.
+        deliver_email_task.enqueue(email.pk)
     return email
 
 

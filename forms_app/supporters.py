@@ -46,17 +46,21 @@ def sign_up(page, submission, form):
         email=address, defaults={"name": data.get("name", ""), "language": language}
     )
     fields = {form_field.clean_name: form_field for form_field in page.get_form_fields()}
+    consents = []
     for key, purpose in CONSENT_KEYS.items():
         if data.get(key) and key in fields:
             wording = consent_wording(fields[key])
-            ConsentRecord.objects.create(
-                subscriber=subscriber,
-                purpose=purpose,
-                wording=wording,
-                wording_version=hashlib.sha256(wording.encode()).hexdigest()[:12],
-                language=language,
-                submission=submission,
+            consents.append(
+                ConsentRecord(
+                    subscriber=subscriber,
+                    purpose=purpose,
+                    wording=wording,
+                    wording_version=hashlib.sha256(wording.encode()).hexdigest()[:12],
+                    language=language,
+                    submission=submission,
+                )
             )
+    ConsentRecord.objects.bulk_create(consents)
     send_confirmation(subscriber, language)
     return subscriber
 

@@ -6,8 +6,10 @@ import io
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
+from forms_app.mail import send_email
 from forms_app.models import OutgoingEmail
 
 from .forms_helpers import SIGNUP_ANSWERS, submit
@@ -41,3 +43,17 @@ def test_sign_up_queues_its_email_and_the_worker_sends_it(queued_emails, signup_
 
     assert [message.to for message in mail.outbox] == [[SIGNUP_ANSWERS["email"]]]
     assert OutgoingEmail.objects.get().status == OutgoingEmail.Status.SENT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_is_queued_with_its_data_or_not_at_all(queued_emails, signup_form):
+    class RolledBack(Exception):
+        pass
+
+    with pytest.raises(RolledBack), transaction.atomic():
+        send_email("sam@example.net", "Please confirm your sign-up", "Open this link.")
+        assert DBTaskResult.objects.count() == 1
+        raise RolledBack
+
+    assert not OutgoingEmail.objects.exists()
+    assert not DBTaskResult.objects.exists()

@@ -56,6 +56,31 @@ def test_database_and_cache_from_environment():
     ]
 
 
+def test_production_workers_share_one_cache_without_redis(tmp_path):
+    def run_in_a_worker(code):
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "cms.settings.production",
+            "SECRET_KEY": "k" * 20 + "x9" * 20,
+            "REDIS_URL": "",
+            "CACHE_DIR": str(tmp_path),
+        }
+        setup = "import django; django.setup(); from django.core.cache import cache; "
+        return subprocess.run(
+            [sys.executable, "-c", setup + code],
+            cwd=PROJECT_DIR,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
+    # One worker clears the page cache after a publish; the others must see the new token.
+    run_in_a_worker("from cms.pagecache.cache import invalidate_all_pages; invalidate_all_pages()")
+    read_token = "from cms.pagecache.cache import GENERATION_KEY; print(cache.get(GENERATION_KEY))"
+    assert run_in_a_worker(read_token) == run_in_a_worker(read_token) != "None"
+
+
 def machine_translator_class(**environment):
     env = {k: v for k, v in os.environ.items() if k != "DEEPL_AUTH_KEY"}
     env.update(environment, DJANGO_SETTINGS_MODULE="cms.settings.dev")

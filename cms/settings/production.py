@@ -12,6 +12,17 @@ if len(SECRET_KEY) < 50 or "insecure" in SECRET_KEY or SECRET_KEY.startswith("de
         "python -c 'import secrets; print(secrets.token_urlsafe(64))'."
     )
 
+# Without Redis, Django's cache is kept in files that every worker process on this machine
+# shares: in each process's own memory, as in development, a page published through one worker
+# would stay stale in the others, and each would keep its own count of the forms' rate limit.
+if not REDIS_URL:  # noqa: F405
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR") or BASE_DIR / ".django-cache",  # noqa: F405
+        }
+    }
+
 # Hashed names (so browsers may keep them for a year) and gzip copies, served by WhiteNoise.
 # A new dict, not an edit of base's: tests import this module beside the test settings.
 STORAGES = {

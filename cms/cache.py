@@ -44,6 +44,7 @@ class FailSoftRedisCache(RedisCache):
         self._unreachable_until = 0.0
         self._subscription = None
         self._subscriber_pid = None
+        self._subscribe_after = 0.0
         self._resubscribed = False
 
     def _attempt(self, operation, fallback, *args):
@@ -116,7 +117,15 @@ class FailSoftRedisCache(RedisCache):
             self._subscriber_pid = os.getpid()
             self._subscription = None
         if self._subscription is None:
-            self._subscription = self._attempt(self._subscribe_to_changes, None)
+            now = time.monotonic()
+            if now >= max(self._unreachable_until, self._subscribe_after):
+                try:
+                    self._subscription = self._subscribe_to_changes()
+                except redis.exceptions.RedisError as error:
+                    # Unreachable, or refused (a Redis whose access rules forbid SUBSCRIBE):
+                    # the cache still works, asking Redis for the token every time.
+                    self._subscribe_after = now + RETRY_AFTER_SECONDS
+                    logger.warning("No subscription to cache changes (%s)", type(error).__name__)
             return True
         try:
             announced = False
@@ -134,11 +143,14 @@ class FailSoftRedisCache(RedisCache):
 
     def _subscribe_to_changes(self):
         subscription = self._cache.get_client(write=True).pubsub()
-        subscription.subscribe(self._change_channel)
-        # Only once Redis has confirmed is every later announcement sure to arrive.
-        if subscription.get_message(timeout=SUBSCRIBE_TIMEOUT_SECONDS) is None:
+        try:
+            subscription.subscribe(self._change_channel)
+            # Only once Redis has confirmed is every later announcement sure to arrive.
+            if subscription.get_message(timeout=SUBSCRIBE_TIMEOUT_SECONDS) is None:
+                raise redis.exceptions.TimeoutError("no confirmation of the subscription")
+        except redis.exceptions.RedisError:
             subscription.close()
-            raise redis.exceptions.TimeoutError("no confirmation of the subscription")
+            raise
         # redis-py reconnects a lost subscription by itself, and what was announced meanwhile
         # never arrives.
         self._resubscribed = False

@@ -5,6 +5,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import redis
 from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
@@ -13,6 +14,7 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Locale, PageViewRestriction, Site
 
+from cms.cache import FailSoftRedisCache
 from cms.pagecache.cache import GENERATION_KEY
 from cms.pagecache.middleware import CACHE_STATUS_HEADER
 from cms.wsgi import application
@@ -142,6 +144,19 @@ def test_a_change_made_while_the_subscription_was_lost_is_not_missed(redis_page_
     cache.set(GENERATION_KEY, "replaced-and-announced", timeout=None)
     cache.announce_change()
     assert served(tree["platform"].url)[1][CACHE_STATUS_HEADER] == "miss"
+
+
+def test_a_redis_that_refuses_subscriptions_still_serves_cached_pages(
+    redis_page_cache, tree, monkeypatch
+):
+    def refuse(self):
+        raise redis.exceptions.NoPermissionError("this user has no permissions to SUBSCRIBE")
+
+    monkeypatch.setattr(FailSoftRedisCache, "_subscribe_to_changes", refuse)
+    monkeypatch.setattr(caches["default"], "_subscription", None)
+    monkeypatch.setattr(caches["default"], "_subscribe_after", 0.0)
+    assert served(tree["platform"].url)[1][CACHE_STATUS_HEADER] == "miss"
+    assert served(tree["platform"].url)[1][CACHE_STATUS_HEADER] == "hit"
 
 
 def test_each_language_and_page_has_its_own_entry(page_cache, tree, client):

@@ -1,4 +1,4 @@
-"""Queries and CPU time per uncached render of each page, in one process (run by bench/run.py).
+"""Queries and CPU time per uncached page or API answer, in one process (run by bench/run.py).
 
 The request goes straight into Django's WSGI handler, as gunicorn hands it over, so the CPU
 time is the site's own work per request, without a network or a test client around it.
@@ -24,11 +24,12 @@ from django.db import connection  # noqa: E402
 WARM_UP_RENDERS = 10
 
 
-def environ_for(path):
+def environ_for(address):
+    path, _, query = address.partition("?")
     return {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": path,
-        "QUERY_STRING": "",
+        "QUERY_STRING": query,
         "SCRIPT_NAME": "",
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "443",

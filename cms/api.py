@@ -40,7 +40,16 @@ class PublicPagesAPIViewSet(AnonymousReadMixin, PagesAPIViewSet):
     """Live pages outside every private section, whoever asks."""
 
     def get_base_queryset(self):
-        return super().get_base_queryset().public()
+        # Wagtail asks for it several times per request, and building it reads the site's
+        # translations and the private sections each time.
+        if not hasattr(self, "_public_pages"):
+            self._public_pages = super().get_base_queryset().public()
+        return self._public_pages
+
+    def get_queryset(self):
+        # Each page's language and, for a page not translated yet, the page whose text it
+        # shows: read with the pages, not with a query each.
+        return super().get_queryset().select_related("locale", "alias_of")
 
 
 def private_collection_ids():
@@ -245,7 +254,10 @@ class SponsorOut(Schema):
     kind: str = Field(description="trade_union, union_branch, trades_council, ... or other.")
     kind_label: str = Field(description="The kind in the language asked for with `locale`.")
     country: str
-    approved_at: datetime.datetime
+    approved_at: datetime.datetime | None = Field(
+        description="When an organiser approved it; null for a sponsor entered straight into "
+        "the database, as an import would."
+    )
 
 
 class SponsorListOut(Schema):

@@ -111,7 +111,6 @@ class HomePage(PinnedUpdateMixin, CampaignPage):
     @property
     def highlights(self):
         """What the front page shows beside its own text, for clients of the API."""
-        from sponsors.models import Sponsor
 
         def update_summary(update):
             return {
@@ -121,11 +120,13 @@ class HomePage(PinnedUpdateMixin, CampaignPage):
                 "summary": update.summary,
             }
 
-        pinned = self.pinned_update()
+        # Kept with the page's, until content changes.
+        pinned = remember(f"pinned-update:{self.locale_id}", self.pinned_update)
+        shown = remember(f"front-page:{self.pk}", self.other_content_shown)
         return {
             "pinned_update": update_summary(pinned) if pinned else None,
-            "latest_updates": [update_summary(update) for update in self.latest_updates()],
-            "sponsor_count": Sponsor.objects.approved().count(),
+            "latest_updates": [update_summary(update) for update in shown["latest_updates"]],
+            "sponsor_count": shown["sponsor_count"],
         }
 
     def localized_calls_to_action(self):

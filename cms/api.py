@@ -10,6 +10,7 @@ from typing import Literal
 
 from django.conf import settings
 from django.http import Http404, JsonResponse
+from django.urls.exceptions import NoReverseMatch
 from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import conditional_page
@@ -18,13 +19,21 @@ from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
 from rest_framework.permissions import AllowAny
 from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.serializers import (
+    PageAliasOfField,
+    PageHtmlUrlField,
+    PageSerializer,
+    get_serializer_class,
+)
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
-from wagtail.models import Collection, Locale
+from wagtail.models import Collection, Locale, Page
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from cms.form_api import router as forms_router
+from cms.pagecache.cache import remember
+from cms.pagecache.middleware import use_known_site
 from sponsors.models import LOGO_RENDITION, SponsorIndexPage
 
 
@@ -35,21 +44,68 @@ class AnonymousReadMixin:
     authentication_classes = []
     permission_classes = [AllowAny]
 
+    def initial(self, request, *args, **kwargs):
+        use_known_site(request)
+        super().initial(request, *args, **kwargs)
+
+
+class RequestPageHtmlUrlField(PageHtmlUrlField):
+    """A page's address worked out with the request, which keeps the sites' root paths for
+    every page it serves; without it, each page asks the cache for them again."""
+
+    def to_representation(self, page):
+        try:
+            return page.get_full_url(self.context["request"])
+        except NoReverseMatch:
+            return None
+
+
+class RequestPageAliasOfField(PageAliasOfField):
+    """The page an untranslated page shows, with one serializer per page type for the whole
+    answer (building a serializer costs more than using it) and addresses as above."""
+
+    def to_representation(self, value):
+        serializers = self.context.setdefault("alias_of_serializers", {})
+        if value.__class__ not in serializers:
+            serializer_class = get_serializer_class(
+                value.__class__,
+                ["id", "type", "detail_url", "html_url", "title"],
+                meta_fields=["type", "detail_url", "html_url"],
+                base=PublicPageSerializer,
+            )
+            serializers[value.__class__] = serializer_class(context=self.context)
+        return serializers[value.__class__].to_representation(value)
+
+
+class PublicPageSerializer(PageSerializer):
+    html_url = RequestPageHtmlUrlField(read_only=True)
+    alias_of = RequestPageAliasOfField(read_only=True)
+
 
 class PublicPagesAPIViewSet(AnonymousReadMixin, PagesAPIViewSet):
     """Live pages outside every private section, whoever asks."""
 
+    base_serializer_class = PublicPageSerializer
+
     def get_base_queryset(self):
-        # Wagtail asks for it several times per request, and building it reads the site's
-        # translations and the private sections each time.
+        # Working out which pages are public reads the site, its translations and the private
+        # sections, and Wagtail asks several times per request: the answer is kept, by site,
+        # until content changes.
         if not hasattr(self, "_public_pages"):
-            self._public_pages = super().get_base_queryset().public()
+            site = f"{self.request.get_host()}:{self.request.GET.get('site', '')}"
+            public_ids = remember(f"api-public-pages:{site}", self.public_page_ids)
+            self._public_pages = Page.objects.filter(pk__in=public_ids)
         return self._public_pages
 
+    def public_page_ids(self):
+        return list(super().get_base_queryset().public().values_list("pk", flat=True))
+
     def get_queryset(self):
-        # Each page's language and, for a page not translated yet, the page whose text it
-        # shows: read with the pages, not with a query each.
-        return super().get_queryset().select_related("locale", "alias_of")
+        # Asked for twice per request. Each page's language and, for a page not translated yet,
+        # the page whose text it shows: read with the pages, not with a query each.
+        if not hasattr(self, "_pages"):
+            self._pages = super().get_queryset().select_related("locale", "alias_of")
+        return self._pages
 
 
 def private_collection_ids():

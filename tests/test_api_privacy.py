@@ -179,3 +179,18 @@ def test_private_page_is_a_404_for_everyone(secrets, api_client):
 def test_live_page_serves_its_published_text_not_the_draft(secrets, client):
     response = client.get(f"{API}/pages/", {"type": "home.UpdatePage", "title": "Public notice"})
     assert response.json()["meta"]["total_count"] == 1
+
+
+def test_making_a_section_private_takes_it_out_of_the_api_at_once(tree, client, publish):
+    update = UpdatePageFactory(parent=tree["updates"], title="Strike committee minutes")
+    listing = {"type": "home.UpdatePage"}
+    assert update.pk in [
+        item["id"] for item in client.get(f"{API}/pages/", listing).json()["items"]
+    ]
+    publish(
+        PageViewRestriction.objects.create,
+        page=tree["updates"],
+        restriction_type=PageViewRestriction.LOGIN,
+    )
+    assert client.get(f"{API}/pages/", listing).json()["items"] == []
+    assert client.get(f"{API}/pages/{update.pk}/").status_code == 404

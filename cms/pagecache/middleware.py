@@ -98,11 +98,17 @@ class AnonymousPageCacheMiddleware:
         return response
 
 
+def use_known_site(request):
+    """Wagtail finds the request's site with a query on every request, though the answer changes
+    only when a Site does, which clears the cache. The site is kept with the other parts and
+    handed to Wagtail where its `Site.find_for_request()` keeps it, `request._wagtail_site`."""
+    host = f"{request.get_host()}:{request.get_port()}"
+    request._wagtail_site = cache.remember(f"site:{host}", lambda: Site.find_for_request(request))
+
+
 class KnownSiteMiddleware:
-    """Wagtail finds the request's site with a query on every page it serves, though the answer
-    changes only when a Site does, which clears the cache. For page views the site is kept with
-    the other parts and handed to Wagtail where its `Site.find_for_request()` keeps it,
-    `request._wagtail_site`; other views (the admin, the API, /healthz) are left alone."""
+    """The kept site for page views; the API's views ask for it themselves, and the others (the
+    admin, /healthz) are left alone."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -112,7 +118,4 @@ class KnownSiteMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if view_func is serve_wagtail_page:
-            host = f"{request.get_host()}:{request.get_port()}"
-            request._wagtail_site = cache.remember(
-                f"site:{host}", lambda: Site.find_for_request(request)
-            )
+            use_known_site(request)

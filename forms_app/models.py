@@ -21,6 +21,7 @@ from wagtail.url_routing import RouteResult
 from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from cms.middleware import allow_captcha
+from cms.pagecache.cache import remember
 from home.models import CampaignPage
 
 from .guards import CampaignFormBuilder, SubmissionOutcome, rate_limit
@@ -167,6 +168,17 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
             self._form_fields = list(super().get_form_fields())
         return self._form_fields
 
+    def keep_live_form_fields(self):
+        """The live page's questions, kept until content changes like the menu: they are read
+        for every visit to the form and every submission. Called from serve(), which Wagtail's
+        previews do not go through: they show the draft's own questions."""
+        self._form_fields = remember(f"form-fields:{self.pk}", lambda: list(self.form_fields.all()))
+
+    @property
+    def language_code(self):
+        """The page's language, kept like the menu: every submission records it."""
+        return remember(f"language:{self.locale_id}", lambda: self.locale.language_code)
+
     def field_keys(self):
         return [field.clean_name for field in self.get_form_fields()]
 
@@ -201,7 +213,7 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
                 for key in self.field_keys()
                 if key in form.cleaned_data
             },
-            language=self.locale.language_code,
+            language=self.language_code,
             submission_key=form.submission_key,
         )
         self.after_submission(submission, form)
@@ -243,6 +255,7 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
             return self.render_landing_page(request)
         # Django's error reports include POST data unless the view marks it sensitive.
         request.sensitive_post_parameters = "__ALL__"
+        self.keep_live_form_fields()
         if request.method == "POST":
             outcome = self.receive_submission(request, request.POST)
             if outcome.status == SubmissionOutcome.RATE_LIMITED:

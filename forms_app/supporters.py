@@ -41,7 +41,7 @@ def sign_up(page, submission, form):
     address = data["email"].strip().lower()
     if Suppression.is_suppressed(address):
         return None
-    language = page.locale.language_code
+    language = page.language_code
     subscriber, _created = Subscriber.objects.get_or_create(
         email=address, defaults={"name": data.get("name", ""), "language": language}
     )

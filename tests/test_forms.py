@@ -197,3 +197,21 @@ def test_each_visitor_gets_a_fresh_form_with_the_page_cache_on(sponsor_form, cli
 
 def form_token_of(response):
     return re.search(r'name="form_token" value="([^"]+)"', response.content.decode()).group(1)
+
+
+def test_questions_are_kept_until_published_and_a_preview_shows_the_drafts(
+    signup_form, client, publish
+):
+    client.get(signup_form.url)  # the live questions, now kept
+    question = signup_form.form_fields.get(clean_name="name")
+    question.label = "Name or nickname"
+    signup_form.form_fields = [
+        question if field.pk == question.pk else field for field in signup_form.form_fields.all()
+    ]
+    draft = signup_form.save_revision()
+
+    preview = draft.as_object().make_preview_request()
+    assert "Name or nickname" in preview.content.decode()
+    assert "Name or nickname" not in client.get(signup_form.url).text
+    publish(draft.publish)
+    assert "Name or nickname" in client.get(signup_form.url).text

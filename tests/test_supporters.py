@@ -123,11 +123,11 @@ def test_consent_record_keeps_who_when_language_and_wording(sign_up, signup_form
     assert record.given_at is not None
 
 
-def test_rewording_a_consent_changes_its_version(sign_up, signup_form):
+def test_rewording_a_consent_changes_its_version(sign_up, signup_form, publish):
     sign_up()
     field = signup_form.form_fields.get(clean_name="updates_consent")
     field.label = "Yes, send me campaign updates by email."
-    field.save()
+    publish(field.save)
     sign_up()
     first, second = ConsentRecord.objects.order_by("pk")
     assert first.wording_version != second.wording_version

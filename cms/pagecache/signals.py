@@ -31,6 +31,10 @@ SHOWN_ON_PAGES = [
     "wagtailcore.Locale",
     "wagtailredirects.Redirect",
     "wagtailimages.Image",
+    # A form's questions are kept for its visitors (forms_app); publishing saves them, and so
+    # does an edit made from code.
+    "forms_app.SignupFormField",
+    "forms_app.SponsorFormField",
 ]
 
 

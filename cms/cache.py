@@ -1,7 +1,7 @@
 """Django's Redis cache made to fail soft (while Redis cannot be reached, reads miss and writes
 are dropped, so the site serves everything from the database instead of failing), to reuse
 its clients, and to tell every process sharing it when what they keep from it may be out of
-date (`announce_change()` and `change_notices()`)."""
+date (`announce_change()` and `changes_announced()`)."""
 
 import logging
 import os

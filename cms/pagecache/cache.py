@@ -18,6 +18,10 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 
 GENERATION_KEY = "pagecache:generation"
+# In the name of every stored page and part, and changed with the layout of what is stored, so
+# that during a rolling deploy two versions of the code sharing one Redis never read each
+# other's entries (neither could unpack them).
+ENTRY_LAYOUT = "v2"
 # Copies kept per process: a page is about 10 KB, so at most about 5 MB.
 KEPT_COPIES_MAX = 500
 # A subscription can be lost without a word (a connection dropped by a firewall); the token is
@@ -26,7 +30,7 @@ CONFIRM_EVERY_SECONDS = 1.0
 
 
 def page_key(language, address_digest):
-    return f"pagecache:page:{language}:{address_digest}"
+    return f"pagecache:{ENTRY_LAYOUT}:page:{language}:{address_digest}"
 
 
 class GenerationWatch(threading.local):
@@ -133,9 +137,10 @@ def remember(name, compute):
     For what many pages show but few pages change, like the site menu. Kept under the same
     token as cached pages, so whatever clears them clears this too.
     """
-    generation, entry = lookup(f"pagecache:part:{name}")
+    key = f"pagecache:{ENTRY_LAYOUT}:part:{name}"
+    generation, entry = lookup(key)
     if entry is not None:
         return entry[0]
     value = compute()
-    store(f"pagecache:part:{name}", generation, (value,), timeout=None)
+    store(key, generation, (value,), timeout=None)
     return value

@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# The address `make run` serves and builds emailed, canonical and share links from.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run serve test lint format messages translations bench check install install-test fuzz
+.PHONY: run serve test lint format messages translations bench bench-newsletter check install install-test fuzz
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -43,39 +45,54 @@ messages: install
 		--ignore=.venv --ignore=node_modules --ignore=test-results
 
 run: install translations
-	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py load_campaign_content --if-empty
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py migrate --no-input
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py load_campaign_content --if-empty
 	@echo
-	@echo "To sign in to the admin at http://127.0.0.1:$(PORT)/admin/ create a login first:"
+	@echo "To sign in to the admin at http://127.0.0.1:$(PORT)/admin/ create a login first, then"
+	@echo "open the link the second command prints to set up its two-factor sign-in:"
 	@echo "    $(BIN)/python manage.py createsuperuser"
+	@echo "    $(BIN)/python manage.py enrolment_link <user name>"
 	@echo
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The production stack on this machine: production settings (DEBUG off), static files
 # collected with hashed names, gunicorn (gunicorn.conf.py) on 127.0.0.1:$(PORT) and the
-# worker that sends the queued emails. Without a
-# SECRET_KEY in the environment, one is generated once into .secret-key (kept out of git).
+# worker that sends the queued emails. Without a SECRET_KEY or EMAIL_HASH_KEY in the
+# environment, one is generated once into .secret-key or .email-hash-key (kept out of git;
+# keep .email-hash-key with your backups: see docs/configuration.md).
+# Production settings refuse to start without SITE_URL (the public https address) and the
+# site's own RECAPTCHA_PUBLIC_KEY and RECAPTCHA_PRIVATE_KEY in the environment.
 SERVE_ENV = DJANGO_SETTINGS_MODULE=cms.settings.production PORT=$(PORT) \
-	SECRET_KEY="$${SECRET_KEY:-$$(cat .secret-key)}"
+	SECRET_KEY="$${SECRET_KEY:-$$(cat .secret-key)}" \
+	EMAIL_HASH_KEY="$${EMAIL_HASH_KEY:-$$(cat .email-hash-key)}"
 
-.secret-key: | $(BIN)/python
+.secret-key .email-hash-key: | $(BIN)/python
 	@$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))' > $@
 	@chmod 600 $@
 
-serve: install translations .secret-key
+serve: install translations .secret-key .email-hash-key
 	$(SERVE_ENV) $(BIN)/python manage.py migrate --no-input
 	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(SERVE_ENV) $(BIN)/python manage.py load_campaign_content --if-empty
-	@# The email worker beside gunicorn, stopped with it; at a lower CPU priority, so that in
-	@# a crowd pages and sign-ups come first and the emails catch up after.
-	$(SERVE_ENV) nice -n 10 $(BIN)/python manage.py db_worker --backend email & worker=$$!; \
-	$(SERVE_ENV) $(BIN)/gunicorn cms.wsgi; kill $$worker
+	@# The mail worker beside gunicorn, under a loop that restarts it whenever it stops, and
+	@# stopped with gunicorn (TERM: it finishes the email in hand); at a lower CPU priority, so
+	@# that in a crowd pages and sign-ups come first and the emails catch up after.
+	( trap 'kill $$worker 2>/dev/null; exit 0' TERM; \
+	  while true; do $(SERVE_ENV) nice -n 10 $(BIN)/python manage.py mail_worker & worker=$$!; \
+	  wait $$worker; echo "The mail worker stopped; starting it again." >&2; sleep 2; done ) & \
+	supervisor=$$!; \
+	$(SERVE_ENV) $(BIN)/gunicorn cms.wsgi; kill $$supervisor
 
-# The production stack on loopback under wrk, beside nginx and a minimal WSGI app serving the
-# same bytes; prints the figures (see bench/run.py). Needs PostgreSQL and Redis; installs
-# Debian's wrk and nginx when they are missing.
+# The production stack on loopback under wrk, behind docs/nginx.conf and alone, beside nginx and
+# a minimal WSGI app serving the same bytes; prints the figures (see bench/run.py). Needs
+# PostgreSQL and Redis; installs Debian's wrk, nginx and its cache-purge module when missing.
 bench: install
 	$(BIN)/python bench/run.py
+
+# A newsletter to 1,000 and 10,000 supporters through `manage.py mail_worker` to an SMTP server
+# on loopback, the worker killed twice: queueing time, messages/s, peak memory (bench/newsletter.py).
+bench-newsletter: install-test
+	$(BIN)/python bench/newsletter.py
 
 test: install-test translations node_modules/axe-core/axe.min.js
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -89,15 +106,19 @@ fuzz: install-test
 check: install-test
 	$(BIN)/python manage.py check
 	@# Production settings must pass Django's own security audit, nothing silenced.
-	DJANGO_SETTINGS_MODULE=cms.settings.production \
+	DJANGO_SETTINGS_MODULE=cms.settings.production SITE_URL=https://campaign.example.org \
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	EMAIL_HASH_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))')" \
 	RECAPTCHA_PUBLIC_KEY=operator-public-key RECAPTCHA_PRIVATE_KEY=operator-private-key \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	@# The apps depend one way: the layers in pyproject.toml ([tool.importlinter]).
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 lint: install-test
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

@@ -14,11 +14,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
 # Load the site once and fork: workers share its memory and start at once.
 preload_app = True
 # Replace workers now and then, so that a slow leak cannot grow for ever: every 100,000
-# requests, a few hours at a busy day's pace. A worker answers cached pages at about 3,000 a
-# second, so at 10,000 a crowd made each one restart every few seconds, and every restart
-# held up the visitors queued behind it (p99 latencies of 100-500 ms in make bench).
+# requests, a few hours at a busy day's pace (a worker answers thousands of cached pages a
+# second, so a lower count would restart workers in the middle of a crowd).
 max_requests = 100_000
 max_requests_jitter = 10_000
 # Gunicorn's control socket sits at one path per user, which several instances on one machine
-# (the benchmark runs three) would fight over; nothing here uses it.
+# (the benchmark runs four) would fight over; nothing here uses it.
 control_socket_disable = True

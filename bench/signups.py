@@ -54,7 +54,10 @@ class FormFields(HTMLParser):
         if tag == "input" and name:
             kind = attrs.get("type", "text")
             if kind == "hidden":
-                self.data.append((name, attrs.get("value", "")))
+                # The captcha's token is what Google's script puts there in a browser
+                # (the site under the bench answers Google's check itself).
+                default = "token-from-google" if name == "captcha" else ""
+                self.data.append((name, attrs.get("value") or default))
             elif kind == "email":
                 self.data.append((name, f"bench-{uuid.uuid4().hex}@example.org"))
             elif kind == "checkbox":

@@ -9,15 +9,20 @@ import datetime
 from typing import Literal
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
+from django.db import models
 from django.http import Http404, JsonResponse
 from django.urls.exceptions import NoReverseMatch
-from django.utils import translation
+from django.utils import timezone, translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import conditional_page
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.decorators import decorate_view
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as SchemaValidationError
 from rest_framework.permissions import AllowAny
+from wagtail.api.v2.filters import FieldsFilter
+from wagtail.api.v2.pagination import WagtailPagination
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.serializers import (
     PageAliasOfField,
@@ -25,6 +30,7 @@ from wagtail.api.v2.serializers import (
     PageSerializer,
     get_serializer_class,
 )
+from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
@@ -32,21 +38,89 @@ from wagtail.models import Collection, Locale, Page
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from cms.form_api import router as forms_router
-from cms.pagecache.cache import remember
-from cms.pagecache.middleware import use_known_site
+from cms.pagecache.cache import cached_part
 from sponsors.models import LOGO_RENDITION, SponsorIndexPage
+
+# The largest offset any listing takes: one that overflowed the database's integers was a
+# server error.
+MAX_OFFSET = 2**31 - 1
+
+
+def whole_number(request, parameter):
+    """The parameter as a whole number, or None when it is not given; a 400 when it is
+    something else."""
+    if parameter not in request.GET:
+        return None
+    try:
+        return int(request.GET[parameter])
+    except ValueError:
+        raise BadRequestError(f"{parameter} must be a whole number") from None
+
+
+class BoundedPagination(WagtailPagination):
+    def paginate_queryset(self, queryset, request, view=None):
+        if (whole_number(request, "offset") or 0) > MAX_OFFSET:
+            raise BadRequestError(f"offset cannot be higher than {MAX_OFFSET}")
+        return super().paginate_queryset(queryset, request, view)
+
+
+class CheckedFieldsFilter(FieldsFilter):
+    """Wagtail's filters by field value (`?published_on=2024-05-01`), with each value read as
+    its field reads it first: a value that is not a date, say, is a 400 that names the field,
+    where it was a server error that quoted the value in the log. Wagtail itself reads booleans,
+    whole numbers and links to other items, and refuses NUL."""
+
+    def filter_queryset(self, request, queryset, view):
+        fields = set(view.get_available_fields(queryset.model, db_fields_only=True))
+        for name, value in request.GET.items():
+            if name not in fields:
+                continue
+            try:
+                field = queryset.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if field.is_relation or isinstance(field, models.BooleanField | models.IntegerField):
+                continue
+            try:
+                value = field.to_python(value)
+            except ValidationError:
+                raise BadRequestError(f"field filter error: not a valid value for {name}") from None
+            if isinstance(value, datetime.datetime) and timezone.is_naive(value):
+                raise BadRequestError(
+                    f"field filter error: give {name} with its time zone, as in "
+                    "2026-05-01T12:00:00Z"
+                )
+        return super().filter_queryset(request, queryset, view)
+
+
+def with_checked_filters(filter_backends):
+    return [
+        CheckedFieldsFilter if backend is FieldsFilter else backend for backend in filter_backends
+    ]
 
 
 class AnonymousReadMixin:
     """No authentication at all: the API is public, and a Basic-auth header must not become a
-    way round the admin login's throttling."""
+    way round the admin login's throttling. Parameters that were server errors in Wagtail's
+    own views (an offset past the database's integers, a filter value its field cannot read,
+    a search operator other than and/or, `find/?id=x`) are 400s."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    pagination_class = BoundedPagination
 
-    def initial(self, request, *args, **kwargs):
-        use_known_site(request)
-        super().initial(request, *args, **kwargs)
+    def check_query_parameters(self, queryset):
+        super().check_query_parameters(queryset)
+        if self.request.GET.get("search_operator", "or") not in ("and", "or"):
+            raise BadRequestError("search_operator must be 'and' or 'or'")
+
+    def find_object(self, queryset, request):
+        whole_number(request, "id")  # `find/?id=x` was a server error
+        try:
+            return super().find_object(queryset, request)
+        except ObjectDoesNotExist:
+            # With ?type=, a page type's own DoesNotExist, which Wagtail does not catch.
+            return None
 
 
 class RequestPageHtmlUrlField(PageHtmlUrlField):
@@ -86,6 +160,7 @@ class PublicPagesAPIViewSet(AnonymousReadMixin, PagesAPIViewSet):
     """Live pages outside every private section, whoever asks."""
 
     base_serializer_class = PublicPageSerializer
+    filter_backends = with_checked_filters(PagesAPIViewSet.filter_backends)
 
     def get_base_queryset(self):
         # Working out which pages are public reads the site, its translations and the private
@@ -93,7 +168,7 @@ class PublicPagesAPIViewSet(AnonymousReadMixin, PagesAPIViewSet):
         # until content changes.
         if not hasattr(self, "_public_pages"):
             site = f"{self.request.get_host()}:{self.request.GET.get('site', '')}"
-            public_ids = remember(f"api-public-pages:{site}", self.public_page_ids)
+            public_ids = cached_part(f"api-public-pages:{site}", self.public_page_ids)
             self._public_pages = Page.objects.filter(pk__in=public_ids)
         return self._public_pages
 
@@ -125,11 +200,11 @@ class PrivateCollectionsExcludedMixin(AnonymousReadMixin):
 
 
 class PublicImagesAPIViewSet(PrivateCollectionsExcludedMixin, ImagesAPIViewSet):
-    pass
+    filter_backends = with_checked_filters(ImagesAPIViewSet.filter_backends)
 
 
 class PublicDocumentsAPIViewSet(PrivateCollectionsExcludedMixin, DocumentsAPIViewSet):
-    pass
+    filter_backends = with_checked_filters(DocumentsAPIViewSet.filter_backends)
 
 
 # Every field the API serves, reviewed for privacy. tests/test_api_privacy.py fails when an
@@ -176,13 +251,31 @@ PUBLIC_FIELDS = {
     "home.updateindexpage": {"id", "title", "intro"} | PAGE_META_FIELDS,
     "home.updatepage": {"id", "title", "published_on", "summary", "body", "is_pinned"}
     | PAGE_META_FIELDS,
+    "home.meetingindexpage": {"id", "title", "intro"} | PAGE_META_FIELDS,
+    # When, the city or "online", and who may come; never the exact place or joining link.
+    "home.meetingpage": {
+        "id",
+        "title",
+        "summary",
+        "starts_at",
+        "ends_at",
+        "time_zone",
+        "public_place",
+        "who_may_register",
+        "registration_open",
+    }
+    | PAGE_META_FIELDS,
+    # A newsletter's web version once published; never its recipients or how it was sent.
+    "home.newsletterpage": {"id", "title", "body"} | PAGE_META_FIELDS,
     "sponsors.sponsorindexpage": {"id", "title", "intro"} | PAGE_META_FIELDS,
     "forms_app.sponsorformpage": FORM_PAGE_FIELDS,
     "forms_app.signupformpage": FORM_PAGE_FIELDS,
+    "forms_app.contactformpage": FORM_PAGE_FIELDS,
     "forms_app.privacynoticepage": {"id", "title", "body"} | PAGE_META_FIELDS,
     # The questions a form asks, never anything answered.
     "forms_app.sponsorformfield": FORM_FIELD_FIELDS,
     "forms_app.signupformfield": FORM_FIELD_FIELDS,
+    "forms_app.contactformfield": FORM_FIELD_FIELDS,
     "wagtailimages.image": {
         "id",
         "title",
@@ -255,7 +348,7 @@ def answer_not_found(request, exc):
     return not_found(request)
 
 
-@campaign_api.exception_handler(ValidationError)
+@campaign_api.exception_handler(SchemaValidationError)
 def answer_bad_request(request, exc):
     """A 400, as Wagtail's API answers, naming each parameter at fault without echoing what
     was sent: a value someone typed stays out of responses and anything that records them."""
@@ -334,15 +427,14 @@ def logo_out(image):
 
 
 def sponsor_out(sponsor):
-    # The public_* fields are empty for a sponsor listed only by its kind and country.
-    translated = sponsor.descriptions_in_page_language if sponsor.is_listed_by_name else []
-    description = translated[0].text if translated else sponsor.public_description
+    # The public_* fields (which the sponsor list's template shows too) are empty for a
+    # sponsor listed only by its kind and country.
     return {
         "id": sponsor.pk,
         "listed_by_name": sponsor.is_listed_by_name,
         "name": sponsor.public_name or None,
         "website": sponsor.public_website or None,
-        "description": description or None,
+        "description": sponsor.public_description or None,
         "logo": logo_out(sponsor.public_logo),
         "kind": sponsor.kind,
         "kind_label": str(sponsor.get_kind_display()),

@@ -3,9 +3,11 @@ of the form page asked for, and a JSON submit that goes through exactly what the
 goes through (`CampaignFormPage.receive_submission`: rate limit, validation, spam guards,
 storing, opt-in, notification)."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import translation
@@ -19,12 +21,12 @@ from ninja.decorators import decorate_view
 from wagtail.models import Page
 from wagtail.rich_text import expand_db_html
 
+from cms.input_text import is_storable
 from forms_app.guards import (
     CAPTCHA_FIELD,
     HONEYPOT_FIELD,
     TOKEN_FIELD,
     SubmissionOutcome,
-    rate_limit,
 )
 from forms_app.models import CampaignFormPage
 
@@ -182,6 +184,50 @@ def describe(request, page_id: int, locale: str | None = None):
         return describe_form(page)
 
 
+def permitted_origins(request):
+    """The site's own origin (the public address, and the one this request came in on) and
+    the partner sites allowed to call the API from the browser."""
+    return {
+        f"{request.scheme}://{request.get_host()}",
+        settings.SITE_URL,
+        *settings.CORS_ALLOWED_ORIGINS,
+    } - {""}
+
+
+def json_from_permitted_origins(view):
+    """Answers only JSON, and from a browser only on a permitted origin. Any web page can make
+    its visitors' browsers post a form-encoded or plain-text body to another site, without
+    asking first; JSON needs the browser's permission (CORS), and the Origin check refuses
+    what a browser sends from elsewhere all the same."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if request.content_type != "application/json":
+            return JsonResponse(
+                {"message": "Send the answers as JSON, with Content-Type: application/json."},
+                status=415,
+            )
+        origin = request.headers.get("Origin")
+        if origin is not None and origin not in permitted_origins(request):
+            return JsonResponse(
+                {"message": "Forms are taken from this site's own pages and its partners' only."},
+                status=403,
+            )
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+def unstorable_answers(answers):
+    """The keys whose name or answer holds a character no text can (see cms.input_text)."""
+    unstorable = []
+    for key, answer in answers.items():
+        texts = answer if isinstance(answer, list) else [answer]
+        if not all(is_storable(text) for text in [key, *texts] if isinstance(text, str)):
+            unstorable.append(key)
+    return unstorable
+
+
 @sensitive_variables()
 def as_form_data(page, answers):
     """The answers as the HTML form posts them, so the same form validates both."""
@@ -208,22 +254,36 @@ def as_form_data(page, answers):
 
 @router.post(
     "/{page_id}/submissions/",
-    response={201: ReceivedOut, 400: ErrorsOut, 429: MessageOut},
+    response={
+        201: ReceivedOut,
+        400: ErrorsOut,
+        403: MessageOut,
+        415: MessageOut,
+        429: MessageOut,
+    },
     url_name="submit_form",
 )
-@decorate_view(never_cache)
+@decorate_view(json_from_permitted_origins, never_cache)
 @sensitive_variables()
 def submit(request, response: HttpResponse, page_id: int, answers: Body[dict[str, Answer]]):
-    """Send a form's answers as one JSON object: each field's `name` with its answer, plus
-    `form_token` and the captcha token. The answers are checked, stored and followed up
-    exactly as when the form is sent from the site's own page."""
+    """Send a form's answers as one JSON object (`Content-Type: application/json`): each
+    field's `name` with its answer, plus `form_token` and the captcha token. The answers are
+    checked, stored and followed up exactly as when the form is sent from the site's own page.
+    From a browser, only the site's own pages and the origins it names in
+    CORS_ALLOWED_ORIGINS may send it (403 otherwise)."""
     # Django's error reports include POST data unless the view marks it sensitive.
     request.sensitive_post_parameters = "__ALL__"
     page = form_page(page_id)
     with translation.override(page.locale.language_code):
+        if unstorable := unstorable_answers(answers):
+            # Refused before anything else sees it: PostgreSQL would reject it, quoting the
+            # whole submission in its log.
+            message = _("This holds characters that are not text. Please type it again.")
+            errors = {key: [message] for key in unstorable}
+            return Status(400, {"message": _("Please check your answers."), "errors": errors})
         outcome = page.receive_submission(request, as_form_data(page, answers))
         if outcome.status == SubmissionOutcome.RATE_LIMITED:
-            response["Retry-After"] = str(rate_limit.retry_after())
+            response["Retry-After"] = str(outcome.retry_after)
             message = _("Too many submissions from here: please try again later.")
             return Status(429, {"message": message})
         if outcome.status == SubmissionOutcome.INVALID:

@@ -3,6 +3,7 @@ Permissions-Policy header that Django does not set by itself, and Django's local
 kept away from the API."""
 
 from csp.constants import HEADER, SELF
+from csp.decorators import csp_update
 from csp.middleware import CSPMiddleware
 from csp.utils import default_config
 from django.conf import settings
@@ -12,9 +13,10 @@ from django.urls import reverse
 
 def allow_captcha(response):
     """Widens one response's policy to the captcha's hosts; form pages call it on their own
-    responses so that every other page keeps a policy with nothing from another site."""
-    response._csp_update = settings.CAPTCHA_CONTENT_SECURITY_POLICY
-    return response
+    responses so that every other page keeps a policy with nothing from another site. Through
+    django-csp's own `csp_update`, made for views, since a Wagtail page's response is made in
+    its `serve` method."""
+    return csp_update(settings.CAPTCHA_CONTENT_SECURITY_POLICY)(lambda: response)()
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):

@@ -1,13 +1,17 @@
-import hashlib
+import datetime
+import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.contrib.forms.models import (
@@ -21,22 +25,18 @@ from wagtail.url_routing import RouteResult
 from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from cms.middleware import allow_captcha
-from cms.pagecache.cache import remember
-from home.models import CampaignPage
+from cms.pagecache.cache import cached_part
+from cms.pages import CampaignPage, sections_among
+from cms.site_url.address import absolute_url
 
-from .guards import CampaignFormBuilder, SubmissionOutcome, rate_limit
+from .addresses import HashedAddress
+from .guards import CampaignFormBuilder, SubmissionOutcome, rate_limit, submission_key_in
 
-# Reading sign-ups, subscribers and sponsor contact details (declared on
-# CampaignFormSubmission's Meta).
-PERSONAL_DATA_PERMISSION = "forms_app.view_personal_data"
+# Functions registered under this name are given each stored sponsor form submission.
+SPONSOR_FORM_SUBMITTED_HOOK = "sponsor_form_submitted"
 
 # The thank-you page's address below each form page's own.
 THANK_YOU_SEGMENT = "thanks"
-
-
-def email_hash(address):
-    """The only form in which an address outlives an unsubscribe or erasure."""
-    return hashlib.sha256(address.strip().lower().encode()).hexdigest()
 
 
 class CampaignFormField(TranslatableMixin, AbstractFormField):
@@ -75,6 +75,8 @@ class CampaignFormSubmission(AbstractFormSubmission):
     class Meta:
         verbose_name = _("form submission")
         verbose_name_plural = _("form submissions")
+        # cms.personal_data.PERSONAL_DATA_PERMISSION, which every app that keeps personal data
+        # checks.
         permissions = [
             (
                 "view_personal_data",
@@ -98,6 +100,11 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
     max_count_per_parent = 1
     form_builder = CampaignFormBuilder
     landing_page_template = "forms_app/form_page_landing.html"
+    # The words on the button, saying what sending the form does.
+    submit_label = _("Send")
+    # Whether a submission emails the address it gives a link to confirm (the thank-you page
+    # then says what to do when none arrives).
+    sends_confirmation = False
 
     intro = RichTextField(
         blank=True,
@@ -172,37 +179,67 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
         """The live page's questions, kept until content changes like the menu: they are read
         for every visit to the form and every submission. Called from serve(), which Wagtail's
         previews do not go through: they show the draft's own questions."""
-        self._form_fields = remember(f"form-fields:{self.pk}", lambda: list(self.form_fields.all()))
+        self._form_fields = cached_part(
+            f"form-fields:{self.pk}", lambda: list(self.form_fields.all())
+        )
 
     @property
     def language_code(self):
         """The page's language, kept like the menu: every submission records it."""
-        return remember(f"language:{self.locale_id}", lambda: self.locale.language_code)
+        return cached_part(f"language:{self.locale_id}", lambda: self.locale.language_code)
 
     def field_keys(self):
         return [field.clean_name for field in self.get_form_fields()]
 
     def receive_submission(self, request, data):
         """Everything a submission goes through, for the HTML page and the JSON API alike:
-        the rate limit, validation with the spam guards, storing once, then notifying."""
+        validation with the spam guards, the rate limit, storing once, then notifying."""
         # Every language of a form shares one count.
-        if rate_limit.is_limited(request, self.translation_key):
-            return SubmissionOutcome(SubmissionOutcome.RATE_LIMITED)
+        form_key = self.translation_key
+        if retry_after := rate_limit.is_exhausted(request, form_key):
+            # A double click on a form already stored is thanked as the first click was.
+            if self.is_stored(submission_key_in(data)):
+                return SubmissionOutcome(SubmissionOutcome.DUPLICATE)
+            return SubmissionOutcome(SubmissionOutcome.RATE_LIMITED, retry_after=retry_after)
         form = self.get_form(data, page=self, user=request.user)
         if not form.is_valid():
             return SubmissionOutcome(SubmissionOutcome.INVALID, form=form)
         if form.is_spam:
             # Bots are thanked like people, so they learn nothing; nothing is stored.
             return SubmissionOutcome(SubmissionOutcome.DISCARDED, form=form)
-        rate_limit.count(request, self.translation_key)
+        if self.is_stored(form.submission_key):
+            return SubmissionOutcome(SubmissionOutcome.DUPLICATE, form=form)
+        verdict = rate_limit.admit(request, form_key, self.email_answers(form))
+        if verdict.by_address:
+            return SubmissionOutcome(
+                SubmissionOutcome.RATE_LIMITED, form=form, retry_after=verdict.retry_after
+            )
+        if verdict.by_email:
+            # Thanked like any other, so that nobody learns whether an address was used.
+            return SubmissionOutcome(SubmissionOutcome.DISCARDED, form=form)
         try:
             with transaction.atomic():
                 submission = self.process_form_submission(form)
         except IntegrityError:
-            if CampaignFormSubmission.objects.filter(submission_key=form.submission_key).exists():
+            if self.is_stored(form.submission_key):
                 return SubmissionOutcome(SubmissionOutcome.DUPLICATE, form=form)
             raise
         return SubmissionOutcome(SubmissionOutcome.STORED, form=form, submission=submission)
+
+    @staticmethod
+    def is_stored(submission_key):
+        return (
+            submission_key is not None
+            and CampaignFormSubmission.objects.filter(submission_key=submission_key).exists()
+        )
+
+    def email_answers(self, form):
+        """The email addresses typed into the form, which the rate limit counts too."""
+        return [
+            form.cleaned_data[field.clean_name]
+            for field in self.get_form_fields()
+            if field.field_type == "email" and form.cleaned_data.get(field.clean_name)
+        ]
 
     def process_form_submission(self, form):
         """Stores the submission first; emails go out only once it is committed."""
@@ -228,9 +265,7 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
         """Tells organisers there is something to read, without putting it in their mailbox."""
         from .mail import send_email
 
-        admin_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse(
-            "wagtailforms:list_submissions", args=[self.pk]
-        )
+        admin_url = absolute_url(reverse("wagtailforms:list_submissions", args=[self.pk]))
         subject = self.subject or _("New submission: %(form)s") % {"form": self.title}
         body = _(
             "Someone has submitted “%(form)s”. For their privacy this email does not contain "
@@ -247,6 +282,21 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
     def thank_you_url(self, request):
         return self.get_url(request) + THANK_YOU_SEGMENT + "/"
 
+    def render_landing_page(self, request, form_submission=None, *args, **kwargs):
+        response = super().render_landing_page(request, form_submission, *args, **kwargs)
+        response.context_data.update(self.next_steps())
+        return response
+
+    def next_steps(self):
+        """What the thank-you page offers next: the call to share, and the site's main sections
+        and other forms, in this page's language."""
+        siblings = self.get_siblings(inclusive=False).live().public().specific()
+        next_pages = sections_among(
+            siblings, "platform", "sponsor_index", "update_index", "signup_form", "sponsor_form"
+        )
+        platform = next((page for name, page in next_pages if name == "platform"), None)
+        return {"next_pages": [page for _name, page in next_pages], "platform": platform}
+
     def serve(self, request, *args, thanking=False, **kwargs):
         if thanking:
             # The same for everyone, so the page cache keeps it: nothing of a submission shows.
@@ -262,7 +312,7 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
                 response = TemplateResponse(
                     request, "forms_app/rate_limited.html", self.get_context(request), status=429
                 )
-                response["Retry-After"] = str(rate_limit.retry_after())
+                response["Retry-After"] = str(outcome.retry_after)
                 return response
             if outcome.is_accepted:
                 # Post/Redirect/Get: reloading the thank-you page cannot send the form again.
@@ -284,14 +334,18 @@ class SponsorFormPage(CampaignFormPage):
     """The form organisations use to sponsor the campaign; organisers review each request."""
 
     template = "forms_app/form_page.html"
+    submit_label = _("Send our sponsorship")
+    sends_confirmation = True
+
+    section_name = "sponsor_form"
 
     class Meta:
         verbose_name = _("sponsor form page")
 
     def after_submission(self, submission, form):
-        from sponsors.endorsements import request_confirmation
-
-        request_confirmation(submission)
+        # The sponsors app asks the contact address to confirm the endorsement.
+        for receive_endorsement in hooks.get_hooks(SPONSOR_FORM_SUBMITTED_HOOK):
+            receive_endorsement(submission)
 
 
 class SponsorFormField(CampaignFormField):
@@ -304,6 +358,10 @@ class SignupFormPage(CampaignFormPage):
     """The form individuals use to sign up for updates and the newsletter (double opt-in)."""
 
     template = "forms_app/form_page.html"
+    submit_label = _("Sign up")
+    sends_confirmation = True
+
+    section_name = "signup_form"
 
     class Meta:
         verbose_name = _("sign-up form page")
@@ -318,6 +376,24 @@ class SignupFormField(CampaignFormField):
     """A question on the sign-up form."""
 
     page = ParentalKey(SignupFormPage, on_delete=models.CASCADE, related_name="form_fields")
+
+
+class ContactFormPage(CampaignFormPage):
+    """The form anyone uses to write to the campaign, inside or outside the UK."""
+
+    template = "forms_app/form_page.html"
+    submit_label = _("Send your message")
+
+    section_name = "contact_form"
+
+    class Meta:
+        verbose_name = _("contact form page")
+
+
+class ContactFormField(CampaignFormField):
+    """A question on the contact form."""
+
+    page = ParentalKey(ContactFormPage, on_delete=models.CASCADE, related_name="form_fields")
 
 
 class PrivacyNoticePage(CampaignPage):
@@ -340,6 +416,8 @@ class PrivacyNoticePage(CampaignPage):
         context = super().get_context(request, *args, **kwargs)
         context["retention_days"] = settings.FORMS_RETENTION_DAYS
         context["confirmation_days"] = settings.FORMS_CONFIRMATION_MAX_AGE // 86400
+        # How to ask for deletion: the contact form beside this notice, in its language.
+        context["contact_form"] = ContactFormPage.objects.sibling_of(self).live().public().first()
         return context
 
 
@@ -347,7 +425,6 @@ class Subscriber(models.Model):
     """A person who signed up for updates; only a confirmed address counts as subscribed."""
 
     email = models.EmailField(unique=True, help_text="Stored in lower case.")
-    email_hash = models.CharField(max_length=64, unique=True, editable=False)
     name = models.CharField(max_length=255, blank=True)
     language = models.CharField(max_length=15, help_text="Emails go out in this language.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -361,12 +438,19 @@ class Subscriber(models.Model):
 
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
-        self.email_hash = email_hash(self.email)
         super().save(*args, **kwargs)
 
     @property
     def is_confirmed(self):
         return self.confirmed_at is not None
+
+    def confirmed_purposes(self):
+        return set(
+            self.consents.filter(confirmed_at__isnull=False).values_list("purpose", flat=True)
+        )
+
+    def has_unconfirmed_consents(self):
+        return self.consents.filter(confirmed_at__isnull=True).exists()
 
 
 class ConsentRecord(models.Model):
@@ -399,13 +483,18 @@ class ConsentRecord(models.Model):
 
 
 class Suppression(models.Model):
-    """An address that must never be mailed again, kept only as a one-way hash."""
+    """An address that must never be mailed again, kept only as a keyed hash
+    (forms_app.addresses): nothing in it names the address without EMAIL_HASH_KEY."""
 
     class Reason(models.TextChoices):
         UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
         ERASED = "erased", _("Erased on request")
+        REFUSED = "refused", _("Refused by its mail server: the address does not exist")
 
     email_hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(
+        max_length=8, help_text="Which EMAIL_HASH_KEY made the hash (forms_app.addresses.key_id)."
+    )
     reason = models.CharField(max_length=20, choices=Reason.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -413,29 +502,157 @@ class Suppression(models.Model):
         return f"Suppression {self.pk} ({self.reason})"
 
     @classmethod
+    def record(cls, hashed, reason):
+        cls.objects.get_or_create(
+            email_hash=hashed.suppression_hash(),
+            defaults={"key_id": hashed.key_id, "reason": reason},
+        )
+
+    @classmethod
+    def matching(cls, hashed):
+        return cls.objects.filter(email_hash=hashed.suppression_hash())
+
+    @classmethod
     def is_suppressed(cls, address):
-        return cls.objects.filter(email_hash=email_hash(address)).exists()
+        """Whether the address, under any configured key, asked never to be mailed."""
+        return bool(cls.suppressed_among([address]))
+
+    @classmethod
+    def suppressed_among(cls, addresses, chunk_size=500):
+        """The addresses (as given) that asked never to be mailed: a few queries for a whole
+        newsletter's readers, where asking about each would take one each."""
+        suppressed = set()
+        addresses = list(addresses)
+        for start in range(0, len(addresses), chunk_size):
+            hashes = {}
+            for address in addresses[start : start + chunk_size]:
+                for hashed in HashedAddress.every_form_of(address):
+                    hashes[hashed.suppression_hash()] = address
+            found = cls.objects.filter(email_hash__in=list(hashes)).values_list(
+                "email_hash", flat=True
+            )
+            suppressed.update(hashes[email_hash] for email_hash in found)
+        return suppressed
+
+
+class MailAllowance(models.Model):
+    """How often the site has lately emailed one recipient one kind of email, under a keyed
+    hash of the address: what stops anyone using the forms to flood someone's inbox.
+
+    Counted in the database by one conditional UPDATE, so that every web worker of every
+    instance shares the count, and Redis being down changes nothing."""
+
+    recipient_hash = models.CharField(max_length=64)
+    kind = models.CharField(max_length=30)
+    last_sent_at = models.DateTimeField()
+    day_started_at = models.DateTimeField()
+    sent_that_day = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient_hash", "kind"], name="one_allowance_per_recipient_and_kind"
+            )
+        ]
+
+    def __str__(self):
+        return f"Mail allowance {self.pk} ({self.kind})"
+
+    @classmethod
+    def take(cls, recipient_hash, kind, seconds_between, most_a_day):
+        """Counts one email if the limits allow it; False (counting nothing) if they do not."""
+        now = timezone.now()
+        allowance, created = cls.objects.get_or_create(
+            recipient_hash=recipient_hash,
+            kind=kind,
+            defaults={"last_sent_at": now, "day_started_at": now},
+        )
+        if created:
+            return True
+        new_day = Q(day_started_at__lte=now - datetime.timedelta(days=1))
+        return (
+            cls.objects.filter(
+                Q(pk=allowance.pk),
+                Q(last_sent_at__lte=now - datetime.timedelta(seconds=seconds_between)),
+                new_day | Q(sent_that_day__lt=most_a_day),
+            ).update(
+                last_sent_at=now,
+                day_started_at=Case(When(new_day, then=Value(now)), default=F("day_started_at")),
+                sent_that_day=Case(When(new_day, then=Value(1)), default=F("sent_that_day") + 1),
+            )
+            == 1
+        )
+
+
+class NewsletterCampaign(models.Model):
+    """One newsletter (a newsletter page in all its languages) as the outbox sends it: to whom,
+    when, and how many. What each reader got is in their outgoing email, until it is sent."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Not sent yet")
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENT = "sent", _("Sent")
+
+    # wagtail-newsletter's campaign id: the newsletter page's translation key.
+    campaign_id = models.CharField(max_length=64, unique=True)
+    page = models.ForeignKey(
+        "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.CharField(max_length=255, blank=True)
+    audience = models.CharField(max_length=100, blank=True)
+    segment = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    send_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was sent, or is to be sent."
+    )
+    recipient_count = models.PositiveIntegerField(
+        default=0, help_text="How many emails were queued when it was sent."
+    )
+
+    def __str__(self):
+        return f"Newsletter campaign {self.pk} ({self.status})"
 
 
 class OutgoingEmail(models.Model):
-    """One email to one recipient, saved before it is sent so a mail-server failure loses
-    nothing; `python manage.py send_queued_email` retries what failed."""
+    """One email to one recipient, saved with the data it is about and sent by the mail worker
+    (`manage.py mail_worker`), which claims it first so that it goes out once."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting to be sent")
         SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed, will be retried")
+        FAILED = "failed", _("Not sent: refused by the mail server, or given up on")
         SUPPRESSED = "suppressed", _("Not sent: the address unsubscribed")
 
     recipient = models.EmailField()
     sender = models.EmailField(blank=True)
     subject = models.CharField(max_length=255)
-    body = models.TextField(help_text="Emptied once the email is sent.")
-    language = models.CharField(max_length=15)
-    status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True
+    body = models.TextField(help_text="Emptied once the email is sent or given up on.")
+    html_body = models.TextField(
+        blank=True, help_text="An HTML part (newsletters); emptied like the body."
     )
+    campaign = models.ForeignKey(
+        NewsletterCampaign,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="emails",
+        help_text="The newsletter this email is one reader's copy of.",
+    )
+    language = models.CharField(max_length=15)
+    # The same Message-ID on every attempt, so that a mail program shows a repeat (a worker
+    # killed between the server's "accepted" and recording it) as the same message.
+    message_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(
+        default=timezone.now, help_text="A failed email waits, longer after each failure."
+    )
+    claim_token = models.UUIDField(
+        null=True, blank=True, help_text="Set by the one sender that has claimed the email."
+    )
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="After this another sender may take the email over."
+    )
     last_error = models.CharField(
         max_length=100, blank=True, help_text="The kind of failure only, never its details."
     )
@@ -444,6 +661,7 @@ class OutgoingEmail(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outgoing_email_due")]
 
     def __str__(self):
         return f"Email {self.pk} ({self.status})"

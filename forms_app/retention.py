@@ -5,9 +5,14 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from wagtail import hooks
 
-from .models import CampaignFormSubmission, OutgoingEmail, Subscriber
+from .models import CampaignFormSubmission, MailAllowance, OutgoingEmail, Subscriber
 from .supporters import ErasureReport
+
+# Functions registered under this name take a cutoff time, delete the personal data their app
+# stored before it, and return {kind: number deleted} for the report.
+RETENTION_HOOK = "delete_expired_personal_data"
 
 
 @transaction.atomic
@@ -28,14 +33,11 @@ def delete_expired(days=None):
     )
     report.add("unconfirmed subscribers", unconfirmed.count())
     unconfirmed.delete()
-    report.add("sponsor requests", _delete_unlisted_sponsors(cutoff))
+    # The apps that keep personal data of their own (sponsors: requests never listed) delete
+    # what is older than the cutoff, each reporting what it removed: see RETENTION_HOOK.
+    for delete_elsewhere in hooks.get_hooks(RETENTION_HOOK):
+        for kind, number in delete_elsewhere(cutoff).items():
+            report.add(kind, number)
+    # A mail count matters for a day at most (FORMS_MAIL_LIMITS).
+    MailAllowance.objects.filter(last_sent_at__lt=now - datetime.timedelta(days=1)).delete()
     return report
-
-
-def _delete_unlisted_sponsors(cutoff):
-    from sponsors.models import Sponsor
-
-    stale = Sponsor.objects.exclude(status=Sponsor.Status.APPROVED).filter(created_at__lt=cutoff)
-    count = stale.count()
-    stale.delete()
-    return count

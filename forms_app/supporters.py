@@ -10,19 +10,26 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from wagtail import hooks
 
+from cms.site_url.address import absolute_url
+
+from .addresses import HashedAddress
 from .mail import send_email
 from .models import (
     CampaignFormSubmission,
     ConsentRecord,
+    MailAllowance,
     OutgoingEmail,
     SignupFormPage,
     Subscriber,
     Suppression,
-    email_hash,
 )
 
 CONFIRM_SALT = "forms_app.confirm"
+# Functions registered under this name take a HashedAddress, remove or anonymise what their app
+# stores under that address, and return {kind: number removed} for the erasure report.
+ERASE_PERSONAL_DATA_HOOK = "erase_personal_data"
 CONSENT_KEYS = {
     "updates_consent": ConsentRecord.Purpose.UPDATES,
     "newsletter_consent": ConsentRecord.Purpose.NEWSLETTER,
@@ -36,7 +43,9 @@ def consent_wording(form_field):
 def sign_up(page, submission, form):
     """Records the consents given on a sign-up and asks the address to confirm them.
 
-    Signing up an address again updates the one subscriber and sends a fresh link."""
+    Signing up an address again updates the one subscriber; a fresh link goes out only if
+    something is left to confirm, and no more often than FORMS_MAIL_LIMITS allows. A
+    suppressed address gets nothing: only the address itself can lift that (`welcome_back`)."""
     data = form.cleaned_data
     address = data["email"].strip().lower()
     if Suppression.is_suppressed(address):
@@ -61,7 +70,9 @@ def sign_up(page, submission, form):
                 )
             )
     ConsentRecord.objects.bulk_create(consents)
-    send_confirmation(subscriber, language)
+    asked = {consent.purpose for consent in consents}
+    if not (subscriber.is_confirmed and asked <= subscriber.confirmed_purposes()):
+        send_confirmation(subscriber, language)
     return subscriber
 
 
@@ -69,7 +80,7 @@ def confirmation_url(subscriber, language):
     token = signing.dumps(subscriber.pk, salt=CONFIRM_SALT)
     with translation.override(language):
         path = reverse("forms_app:confirm", args=[token])
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+    return absolute_url(path)
 
 
 def send_confirmation(subscriber, language):
@@ -82,7 +93,13 @@ def send_confirmation(subscriber, language):
             "If you did not sign up, ignore this email: without confirmation you will hear "
             "nothing more from us, and your details are deleted."
         ) % {"days": days, "url": confirmation_url(subscriber, language)}
-        send_email(subscriber.email, _("Please confirm your sign-up"), body, language=language)
+        send_email(
+            subscriber.email,
+            _("Please confirm your sign-up"),
+            body,
+            language=language,
+            limit="signup-confirmation",
+        )
 
 
 def subscriber_from_token(token):
@@ -128,7 +145,7 @@ class ErasureReport:
         return ", ".join(f"{number} {kind}" for kind, number in sorted(self.counts.items()))
 
 
-def _submissions_from(hashed_address, pages_of_type=None):
+def _submissions_from(hashed, pages_of_type=None):
     submissions = CampaignFormSubmission.objects.all()
     if pages_of_type is not None:
         submissions = submissions.filter(
@@ -138,61 +155,72 @@ def _submissions_from(hashed_address, pages_of_type=None):
         submission.pk
         for submission in submissions.only("pk", "form_data").iterator()
         if any(
-            isinstance(value, str) and "@" in value and email_hash(value) == hashed_address
+            isinstance(value, str) and "@" in value and hashed.matches(value)
             for value in submission.form_data.values()
         )
     ]
 
 
 @transaction.atomic
-def forget(hashed_address, *, reason, include_sponsors=False):
-    """Removes what is stored about one address and keeps only its suppression record.
+def forget(hashed, *, reason, everything=False):
+    """Removes what is stored about one address (a HashedAddress: its mailbox) and keeps only
+    its suppression record.
 
-    An unsubscribe removes the subscriber, their sign-ups and unsent emails; an erasure also
-    removes every other form submission and sponsor contact details that hold the address."""
+    An unsubscribe removes the subscriber, their sign-ups and unsent emails, and the address
+    from the emails already sent; an erasure (`everything`) also removes every other form
+    submission that holds the address, and other apps remove what they keep under it (sponsor
+    contact details)."""
     report = ErasureReport()
-    pages_of_type = None if include_sponsors else SignupFormPage
-    submission_ids = _submissions_from(hashed_address, pages_of_type)
-    subscribers = Subscriber.objects.filter(email_hash=hashed_address)
-    report.add("subscribers", subscribers.count())
-    subscribers.delete()
+    pages_of_type = None if everything else SignupFormPage
+    submission_ids = _submissions_from(hashed, pages_of_type)
+    subscribers = [
+        subscriber.pk
+        for subscriber in Subscriber.objects.only("pk", "email").iterator()
+        if hashed.matches(subscriber.email)
+    ]
+    report.add("subscribers", len(subscribers))
+    Subscriber.objects.filter(pk__in=subscribers).delete()
     report.add(
         "form submissions",
         CampaignFormSubmission.objects.filter(pk__in=submission_ids).delete()[0],
     )
-    emails = [
-        email.pk
-        for email in OutgoingEmail.objects.only("pk", "recipient")
-        if email_hash(email.recipient) == hashed_address
-    ]
-    report.add("emails", OutgoingEmail.objects.filter(pk__in=emails).delete()[0])
-    if include_sponsors:
-        report.add("sponsor contacts", _forget_sponsor_contacts(hashed_address))
-    Suppression.objects.get_or_create(email_hash=hashed_address, defaults={"reason": reason})
+    emails = OutgoingEmail.objects.filter(
+        pk__in=[
+            email.pk
+            for email in OutgoingEmail.objects.only("pk", "recipient").iterator()
+            if hashed.matches(email.recipient)
+        ]
+    )
+    unsent = emails.filter(status=OutgoingEmail.Status.QUEUED)
+    report.add("emails", unsent.delete()[0])
+    # Emails already sent or given up on keep their outcome, which a newsletter's report
+    # counts, without the address (their text went when they were sent).
+    report.add("addresses of sent emails", emails.update(recipient=""))
+    if everything:
+        # The apps that keep the address elsewhere (sponsors: the contact details) erase it
+        # there, each reporting what it removed: see ERASE_PERSONAL_DATA_HOOK.
+        for erase_elsewhere in hooks.get_hooks(ERASE_PERSONAL_DATA_HOOK):
+            for kind, number in erase_elsewhere(hashed).items():
+                report.add(kind, number)
+    MailAllowance.objects.filter(recipient_hash=hashed.mail_count_hash()).delete()
+    Suppression.record(hashed, reason)
     return report
 
 
-def _forget_sponsor_contacts(hashed_address):
-    from sponsors.models import Sponsor
-
-    matching = [
-        sponsor
-        for sponsor in Sponsor.objects.exclude(contact_email="")
-        if email_hash(sponsor.contact_email) == hashed_address
-    ]
-    for sponsor in matching:
-        if sponsor.is_approved:
-            # The organisation stays listed; only the person behind it is forgotten.
-            sponsor.contact_name = sponsor.contact_email = sponsor.contact_role = ""
-            sponsor.save()
-        else:
-            sponsor.delete()
-    return len(matching)
-
-
-def unsubscribe(hashed_address):
-    return forget(hashed_address, reason=Suppression.Reason.UNSUBSCRIBED)
+def unsubscribe(hashed):
+    return forget(hashed, reason=Suppression.Reason.UNSUBSCRIBED)
 
 
 def erase(address):
-    return forget(email_hash(address), reason=Suppression.Reason.ERASED, include_sponsors=True)
+    return forget(HashedAddress.of(address), reason=Suppression.Reason.ERASED, everything=True)
+
+
+def welcome_back(hashed):
+    """Lifts an address's suppression, at the request of someone holding a link from an email
+    sent to it: proof enough of the mailbox, and the one way back that never needs the site to
+    write to an address that asked not to be written to. They then sign up as anyone does,
+    confirming by the emailed link. Returns whether the address was suppressed.
+
+    It lifts the record made with the link's key; one made with another key (an erasure after
+    EMAIL_HASH_KEY changed) needs `manage.py allow_email_again`."""
+    return Suppression.matching(hashed).delete()[0] > 0

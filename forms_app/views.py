@@ -1,20 +1,22 @@
 import csv
 
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from wagtail.contrib.forms.views import SubmissionsListView
 from wagtail.log_actions import log
+from wagtail.models import Locale
+
+from cms.personal_data import PERSONAL_DATA_PERMISSION
 
 from . import supporters
-from .mail import UNSUBSCRIBE_SALT
-from .models import PERSONAL_DATA_PERMISSION, ConsentRecord, SignupFormPage
+from .mail import address_from_unsubscribe_token
+from .models import ConsentRecord, SignupFormPage, Suppression
 
 
 @sensitive_post_parameters()
@@ -28,7 +30,8 @@ def confirm_subscription(request, token):
     if request.method == "POST":
         supporters.confirm(subscriber)
         return render(request, "forms_app/confirm.html", {"state": "confirmed"})
-    state = "confirmed" if subscriber.is_confirmed else "ask"
+    # A confirmed subscriber who signed up again for something more has that to confirm.
+    state = "ask" if subscriber.has_unconfirmed_consents() else "confirmed"
     return render(request, "forms_app/confirm.html", {"state": state})
 
 
@@ -38,15 +41,42 @@ def confirm_subscription(request, token):
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
-    """The link in every email: works without logging in, and removes the person's details."""
-    try:
-        hashed_address = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
+    """The link in every email: works without logging in, and removes the person's details.
+    Once unsubscribed, the same link is the way back (`welcome_back`)."""
+    hashed = address_from_unsubscribe_token(token)
+    if hashed is None:
         return render(request, "forms_app/unsubscribe.html", {"state": "invalid"}, status=400)
     if request.method == "POST":
-        supporters.unsubscribe(hashed_address)
-        return render(request, "forms_app/unsubscribe.html", {"state": "done"})
-    return render(request, "forms_app/unsubscribe.html", {"state": "ask"})
+        supporters.unsubscribe(hashed)
+        state = "done"
+    else:
+        state = "unsubscribed" if Suppression.matching(hashed).exists() else "ask"
+    return render(request, "forms_app/unsubscribe.html", {"state": state, "token": token})
+
+
+@sensitive_post_parameters()
+@require_http_methods(["POST"])
+def welcome_back(request, token):
+    """From the page an unsubscribe link opens: lets the address be mailed again, so that its
+    owner can sign up afresh. Only a POST from that page (with its CSRF token) does it."""
+    hashed = address_from_unsubscribe_token(token)
+    if hashed is None:
+        return render(request, "forms_app/unsubscribe.html", {"state": "invalid"}, status=400)
+    supporters.welcome_back(hashed)
+    return render(
+        request,
+        "forms_app/unsubscribe.html",
+        {"state": "welcome_back", "signup_page": signup_page_in_language()},
+    )
+
+
+def signup_page_in_language():
+    pages = SignupFormPage.objects.live().public()
+    language = translation.get_language()
+    return (
+        pages.filter(locale__language_code=language).first()
+        or pages.filter(locale=Locale.get_default()).first()
+    )
 
 
 def export_subscribers(request):

@@ -51,3 +51,14 @@ class PlatformStreamBlock(blocks.StreamBlock):
 
     class Meta:
         block_counts = {"platform_section": {"min_num": 1}}
+
+
+class NewsletterStreamBlock(blocks.StreamBlock):
+    """The body of a newsletter: paragraphs, and buttons to the pages readers should act on."""
+
+    paragraph = blocks.RichTextBlock(
+        features=["h2", "h3", "bold", "italic", "link", "ol", "ul"],
+        template="blocks/paragraph_block.html",
+        help_text="A paragraph of the newsletter.",
+    )
+    call_to_action = CallToActionBlock()

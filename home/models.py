@@ -1,50 +1,89 @@
 import datetime
+import zoneinfo
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.exceptions import ValidationError
+from django.core.paginator import EmptyPage, Paginator
 from django.db import models
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
+from django.http import Http404
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField
+from wagtail_newsletter.models import NewsletterPageMixin
 
-from cms.pagecache.cache import remember
+from cms.pagecache.cache import cached_part
+from cms.pages import CampaignPage, section_types, sections_among
+from cms.personal_data import PERSONAL_DATA_PERMISSION
 
-from .blocks import CallToActionBlock, PlatformStreamBlock
+from .blocks import CallToActionBlock, NewsletterStreamBlock, PlatformStreamBlock
+from .ical import meetings_calendar
 
 UPDATES_PER_PAGE = 10
+# Updates by their date, undated ones (whose date organisers have not set) after them in the
+# order they were published; the same in every database.
+NEWEST_FIRST = [
+    models.F("published_on").desc(nulls_last=True),
+    "-first_published_at",
+    "-pk",
+]
 
 
-class CampaignPage(Page):
-    """Fields every public page shares: how it looks when someone shares its link."""
+@register_setting(icon="mail")
+class CampaignSettings(BaseSiteSetting):
+    """How to reach the campaign, shown in the footer, on the platform and the privacy notice."""
 
-    social_image = models.ForeignKey(
-        "wagtailimages.Image",
-        null=True,
+    contact_email = models.EmailField(
         blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Shown when this page is shared on social media or in a messaging app. "
-        "A landscape picture about 1200 × 630 pixels works best. Optional.",
+        help_text="The campaign's public email address: the call's “our email”. Shown in the "
+        "footer of every page, on the platform and on the privacy notice (where people ask "
+        "for their details to be deleted). Until it is set, those places point to the "
+        "contact form only.",
+    )
+    statement_url = models.URLField(
+        blank=True,
+        verbose_name="statement address",
+        help_text="Where the LMSWHK statement the platform mentions (“our statement”) can be "
+        "read. Until it is set, the platform says the statement is not online yet.",
     )
 
-    menu_title = models.CharField(
-        max_length=40,
-        blank=True,
-        help_text="A short name for the site menu, when the title is too long for it. Optional.",
-    )
-
-    promote_panels = Page.promote_panels + [FieldPanel("menu_title"), FieldPanel("social_image")]
+    panels = [FieldPanel("contact_email"), FieldPanel("statement_url")]
 
     class Meta:
-        abstract = True
+        verbose_name = "Contact details"
 
-    @property
-    def social_description(self):
-        page_text = getattr(self, "summary", "") or getattr(self, "intro", "")
-        return self.search_description or page_text
+
+def outside_private_sections(pages):
+    """Wagtail's `pages.public()` within the one query, where Wagtail first reads every private
+    section in a query of its own: a page is left out when a view restriction is set on it or on
+    one of its ancestors (a page whose path starts with the restricted page's path)."""
+    restricted = PageViewRestriction.objects.annotate(
+        candidate_path=ExpressionWrapper(OuterRef("path"), output_field=models.CharField())
+    ).filter(candidate_path__startswith=F("page__path"))
+    return pages.exclude(Exists(restricted))
+
+
+# Functions registered under this name return counts for the front page and the API's
+# highlights, each under its name ({"sponsor_count": 11}), so that home needs no other app's
+# models to show them.
+FRONT_PAGE_FIGURES_HOOK = "front_page_figures"
+
+
+def front_page_figures():
+    figures = {}
+    for figures_of_an_app in hooks.get_hooks(FRONT_PAGE_FIGURES_HOOK):
+        figures.update(figures_of_an_app())
+    return figures
 
 
 class PinnedUpdateMixin:
@@ -56,13 +95,16 @@ class PinnedUpdateMixin:
         # it below reuses that lookup.
         return UpdatePage.published_in(self.locale_id)
 
-    def pinned_update(self):
-        return self.published_updates.filter(is_pinned=True).first()
+    def pinned_updates(self):
+        return self.published_updates.filter(is_pinned=True)
+
+    def pinned_update_shown(self):
+        # The same for every page of a language until content changes.
+        return cached_part(f"pinned-update:{self.locale_id}", lambda: self.pinned_updates().first())
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        # The same for every page of a language until content changes.
-        context["pinned_update"] = remember(f"pinned-update:{self.locale_id}", self.pinned_update)
+        context["pinned_update"] = self.pinned_update_shown()
         return context
 
 
@@ -73,9 +115,11 @@ class HomePage(PinnedUpdateMixin, CampaignPage):
     subpage_types = [
         "home.PlatformPage",
         "home.UpdateIndexPage",
+        "home.MeetingIndexPage",
         "sponsors.SponsorIndexPage",
         "forms_app.SponsorFormPage",
         "forms_app.SignupFormPage",
+        "forms_app.ContactFormPage",
         "forms_app.PrivacyNoticePage",
     ]
 
@@ -105,8 +149,18 @@ class HomePage(PinnedUpdateMixin, CampaignPage):
         APIField("highlights"),
     ]
 
-    def latest_updates(self):
-        return self.published_updates[:3]
+    def front_page_updates(self):
+        """The pinned notice, and the newest three updates besides it (the banner above
+        already shows it), read in one query."""
+        newest_pinned = self.pinned_updates().values("pk")[:1]
+        newest = self.published_updates.values("pk")[:4]
+        updates = self.published_updates.filter(Q(pk__in=newest_pinned) | Q(pk__in=newest))
+        pinned = next((update for update in updates if update.is_pinned), None)
+        latest = [update for update in updates if update is not pinned][:3]
+        return pinned, latest
+
+    def pinned_update_shown(self):
+        return cached_part(f"front-page:{self.pk}", self.other_content_shown)["pinned_update"]
 
     @property
     def highlights(self):
@@ -121,12 +175,12 @@ class HomePage(PinnedUpdateMixin, CampaignPage):
             }
 
         # Kept with the page's, until content changes.
-        pinned = remember(f"pinned-update:{self.locale_id}", self.pinned_update)
-        shown = remember(f"front-page:{self.pk}", self.other_content_shown)
+        shown = cached_part(f"front-page:{self.pk}", self.other_content_shown)
+        pinned = shown["pinned_update"]
         return {
             "pinned_update": update_summary(pinned) if pinned else None,
             "latest_updates": [update_summary(update) for update in shown["latest_updates"]],
-            "sponsor_count": shown["sponsor_count"],
+            **shown["figures"],
         }
 
     def localized_calls_to_action(self):
@@ -151,25 +205,45 @@ class HomePage(PinnedUpdateMixin, CampaignPage):
         ]
 
     def other_content_shown(self):
-        """The latest updates, the sponsor count and the section links: what the front page
-        shows of other pages, which changes only when content does."""
-        from sponsors.models import Sponsor, SponsorIndexPage
-
+        """The pinned notice, the latest updates, the figures (the sponsor count), the next
+        meeting and the section links: what the front page shows of other pages, which changes
+        only when content does (and a meeting's passing, within the cache's time)."""
+        pinned, latest = self.front_page_updates()
         shown = {
-            "latest_updates": list(self.latest_updates()),
-            "sponsor_count": Sponsor.objects.approved().count(),
+            "pinned_update": pinned,
+            "latest_updates": latest,
+            "figures": front_page_figures(),
         }
-        # Only links are needed, so plain pages from one query will do; a private section
-        # stays private behind its link.
-        sections = Page.objects.child_of(self).live().type(SponsorIndexPage, UpdateIndexPage)
-        for section in sections:
-            key = "sponsor_index" if section.specific_class is SponsorIndexPage else "update_index"
-            shown.setdefault(key, section)
+        # Only links are needed, so plain pages will do; a private section stays private behind
+        # its link. The next meeting comes whole (its own fields through its own table) in the
+        # same query, which keeps a page built right after a content change within its budget.
+        section_pages = (
+            Page.objects.child_of(self)
+            .live()
+            .type(*section_types("sponsor_index", "update_index", "meeting_index"))
+        )
+        pages = (
+            Page.objects.filter(
+                Q(pk__in=section_pages.values("pk"))
+                | Q(pk__in=MeetingPage.coming_in(self.locale_id).values("pk")[:1])
+            )
+            .select_related("meetingpage")
+            .order_by("path")
+        )
+        shown["next_meeting"] = None
+        for page in pages:
+            if meeting := getattr(page, "meetingpage", None):
+                shown["next_meeting"] = meeting
+            else:
+                shown.setdefault(page.specific_class.section_name, page)
         return shown
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context.update(remember(f"front-page:{self.pk}", self.other_content_shown))
+        shown = cached_part(f"front-page:{self.pk}", self.other_content_shown)
+        context.update(shown)
+        # Each figure under its own name ("sponsor_count"), as the template reads it.
+        context.update(shown["figures"])
         # From this page's own fields, which a preview shows as drafted.
         context["calls_to_action"] = self.localized_calls_to_action()
         return context
@@ -181,6 +255,7 @@ class PlatformPage(PinnedUpdateMixin, CampaignPage):
     parent_page_types = ["home.HomePage"]
     subpage_types = []
     max_count_per_parent = 1
+    section_name = "platform"
 
     summary = models.TextField(
         max_length=300,
@@ -199,13 +274,22 @@ class PlatformPage(PinnedUpdateMixin, CampaignPage):
         index.SearchField("body"),
     ]
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        # The call's "the form below", "this form or our email": the forms beside this page,
+        # in its language.
+        forms = outside_private_sections(self.get_siblings().live())
+        context.update(sections_among(forms, "signup_form", "sponsor_form", "contact_form"))
+        return context
+
 
 class UpdateIndexPage(RoutablePageMixin, CampaignPage):
     """The list of update notices, newest first, with an RSS and Atom feed."""
 
     parent_page_types = ["home.HomePage"]
-    subpage_types = ["home.UpdatePage"]
+    subpage_types = ["home.UpdatePage", "home.NewsletterPage"]
     max_count_per_parent = 1
+    section_name = "update_index"
 
     intro = models.TextField(
         blank=True, help_text="A sentence shown above the list of updates (optional)."
@@ -215,23 +299,22 @@ class UpdateIndexPage(RoutablePageMixin, CampaignPage):
     api_fields = [APIField("intro")]
 
     def get_updates(self):
-        return (
-            UpdatePage.objects.live()
-            .public()
-            .child_of(self)
-            .order_by("-published_on", "-first_published_at", "-pk")
+        return outside_private_sections(
+            UpdatePage.objects.live().child_of(self).order_by(*NEWEST_FIRST)
         )
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         paginator = Paginator(self.get_updates(), UPDATES_PER_PAGE)
+        number = request.GET.get("page", "1")
+        # Only the real pages, each under one address ("2", not "02" or "2.0"): every other
+        # value is a 404, so that no one can fill the page cache with copies of the list.
+        if not number.isdecimal() or number != str(int(number)):
+            raise Http404
         try:
-            updates = paginator.page(request.GET.get("page", 1))
-        except PageNotAnInteger:
-            updates = paginator.page(1)
-        except EmptyPage:
-            updates = paginator.page(paginator.num_pages)
-        context["updates"] = updates
+            context["updates"] = paginator.page(number)
+        except EmptyPage as error:
+            raise Http404 from error
         return context
 
     @path("feed/")
@@ -254,8 +337,12 @@ class UpdatePage(CampaignPage):
     subpage_types = []
 
     published_on = models.DateField(
+        null=True,
+        blank=True,
         default=datetime.date.today,
-        help_text="The date shown on the notice. Updates are listed newest first by this date.",
+        help_text="The date shown on the notice. Updates are listed newest first by this date. "
+        "Leave it empty when the date is not known: no date is shown, and the update is listed "
+        "after the dated ones.",
     )
     summary = models.TextField(
         max_length=300,
@@ -293,6 +380,232 @@ class UpdatePage(CampaignPage):
     @classmethod
     def published_in(cls, locale_id):
         """Live updates outside private sections in one language, newest first."""
-        return (
-            cls.objects.live().public().filter(locale_id=locale_id).order_by("-published_on", "-pk")
+        return outside_private_sections(
+            cls.objects.live().filter(locale_id=locale_id).order_by(*NEWEST_FIRST)
         )
+
+    @property
+    def dated_on(self):
+        """The date feeds give the update: its own, or when it was first published."""
+        if self.published_on:
+            return self.published_on
+        published_at = self.first_published_at or self.last_published_at
+        return published_at and timezone.localdate(published_at)
+
+
+class NewsletterPage(NewsletterPageMixin, CampaignPage):
+    """A newsletter organisers write, preview as the email, test and send to supporters from
+    its Newsletter tab; publishing it puts its web version on the site."""
+
+    parent_page_types = ["home.UpdateIndexPage"]
+    subpage_types = []
+    base_form_class = WagtailAdminPageForm
+    newsletter_template = "home/email/newsletter_page.html"
+    newsletter_text_template = "home/email/newsletter_page.txt"
+
+    body = StreamField(
+        NewsletterStreamBlock(),
+        help_text="What the newsletter says: paragraphs, and buttons to pages on the site. "
+        "Links go straight to their pages: nothing counts who opens or clicks.",
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("body")]
+    # The web version is public once published; who it went to never is.
+    api_fields = [APIField("body")]
+
+    def save(self, *args, **kwargs):
+        # wagtail-newsletter's campaign id is the newsletter in all its languages: its
+        # translation key (forms_app.newsletters).
+        if not self.newsletter_campaign:
+            self.newsletter_campaign = str(self.translation_key)
+        return super().save(*args, **kwargs)
+
+    def has_newsletter_permission(self, user, action):
+        """Sending reaches people's inboxes from their addresses: Organisers only."""
+        return user.has_perm(PERSONAL_DATA_PERMISSION)
+
+    def newsletter_versions(self):
+        """The newsletter as readers get it, by language: this language as last saved (what
+        the organiser previewed and sends), and each translation as published."""
+        versions = {self.locale.language_code: self.get_latest_revision_as_object()}
+        for translated in self.get_translations().live().specific().select_related("locale"):
+            versions[translated.locale.language_code] = translated
+        return versions
+
+    def get_newsletter_html(self, extra_context=None):
+        # In the newsletter's own language, whoever renders it: its `lang` and `dir` too.
+        with translation.override(self.locale.language_code):
+            return super().get_newsletter_html(extra_context)
+
+    def get_newsletter_text(self):
+        with translation.override(self.locale.language_code):
+            return render_to_string(self.newsletter_text_template, self.get_newsletter_context())
+
+    def get_newsletter_subject(self):
+        with translation.override(self.locale.language_code):
+            return super().get_newsletter_subject()
+
+
+# Where a meeting happens for a reader in the UK, whichever zone organisers hold it in.
+UK_TIME_ZONE = "Europe/London"
+
+
+def is_time_zone_name(name):
+    """Raises ValidationError unless the name is one the time zone database knows."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            "Not a time zone name: use one like “Europe/London” or “Asia/Hong_Kong”."
+        ) from None
+
+
+def not_over(now):
+    """Meetings not over at `now`: those whose date is still to be set among them."""
+    return (
+        Q(starts_at__isnull=True)
+        | Q(ends_at__gte=now)
+        | Q(ends_at__isnull=True, starts_at__gte=now)
+    )
+
+
+# Coming meetings soonest first, those whose date is still to be set after them.
+SOONEST_FIRST = [F("starts_at").asc(nulls_last=True), "pk"]
+
+
+class MeetingIndexPage(RoutablePageMixin, CampaignPage):
+    """The campaign's meetings: coming ones first, soonest first, then past ones, newest
+    first; with a calendar feed readers can subscribe to."""
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["home.MeetingPage"]
+    max_count_per_parent = 1
+    section_name = "meeting_index"
+
+    intro = models.TextField(
+        blank=True, help_text="A sentence shown above the list of meetings (optional)."
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    api_fields = [APIField("intro")]
+
+    def get_meetings(self):
+        return outside_private_sections(MeetingPage.objects.live().child_of(self))
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        meetings, now = self.get_meetings(), timezone.now()
+        context["upcoming_meetings"] = meetings.filter(not_over(now)).order_by(*SOONEST_FIRST)
+        context["past_meetings"] = meetings.exclude(not_over(now)).order_by("-starts_at", "-pk")
+        return context
+
+    # Wagtail serves only addresses that end in a slash, so no ".ics" here; calendar apps
+    # go by the content type.
+    @path("calendar/")
+    def ical_feed(self, request):
+        return meetings_calendar(request, index_page=self)
+
+
+class MeetingPage(CampaignPage):
+    """A meeting or conference readers can come to: when, and in which city or online. The
+    exact place and the joining link are never on this page."""
+
+    parent_page_types = ["home.MeetingIndexPage"]
+    subpage_types = []
+
+    class WhoMayRegister(models.TextChoices):
+        ANYONE = "anyone", _("Anyone")
+        SPONSORS = "sponsors", _("Sponsors only")
+        INVITED = "invited", _("Invited people only")
+
+    summary = models.TextField(
+        max_length=300,
+        help_text="One or two sentences on what the meeting is for: shown in lists, in the "
+        "calendar feed and when shared.",
+    )
+    starts_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the meeting starts, in your admin time zone: UK time unless you chose "
+        "another in your account. Leave it empty while the date is not set: the page then "
+        "says the date is still to be set.",
+    )
+    ends_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the meeting ends, in the same time zone (optional).",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default=UK_TIME_ZONE,
+        validators=[is_time_zone_name],
+        help_text="The time zone of the place the meeting is held, such as “Europe/London” "
+        "or “Asia/Hong_Kong”. Times are always shown in UK time too.",
+    )
+    public_place = models.CharField(
+        max_length=100,
+        verbose_name="city or “online”",
+        help_text="Only the city, or “online”: this is public. Never the address or the "
+        "joining link.",
+    )
+    who_may_register = models.CharField(
+        max_length=16,
+        choices=WhoMayRegister.choices,
+        default=WhoMayRegister.ANYONE,
+        help_text="Who may come: anyone, sponsors' confirmed contacts, or invited people.",
+    )
+    registration_open = models.BooleanField(
+        default=False,
+        help_text="Whether people may register now. Leave it off until the date and place are set.",
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("starts_at"),
+        FieldPanel("ends_at"),
+        FieldPanel("time_zone"),
+        FieldPanel("public_place"),
+        FieldPanel("who_may_register"),
+        FieldPanel("registration_open"),
+    ]
+    api_fields = [
+        APIField("summary"),
+        APIField("starts_at"),
+        APIField("ends_at"),
+        APIField("time_zone"),
+        APIField("public_place"),
+        APIField("who_may_register"),
+        APIField("registration_open"),
+    ]
+    # Translators word the text; when, where and who may come stay as organisers set them.
+    override_translatable_fields = [
+        SynchronizedField("starts_at"),
+        SynchronizedField("ends_at"),
+        SynchronizedField("time_zone"),
+        SynchronizedField("who_may_register"),
+        SynchronizedField("registration_open"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("summary")]
+
+    @classmethod
+    def coming_in(cls, locale_id):
+        """Live meetings not yet over in one language, outside private sections, soonest first:
+        those whose date is still to be set after the others."""
+        meetings = outside_private_sections(cls.objects.live().filter(locale_id=locale_id))
+        return meetings.filter(not_over(timezone.now())).order_by(*SOONEST_FIRST)
+
+    def clean(self):
+        super().clean()
+        if self.ends_at and not self.starts_at:
+            raise ValidationError({"ends_at": "Set when the meeting starts first."})
+        if self.ends_at and self.ends_at < self.starts_at:
+            raise ValidationError({"ends_at": "The meeting cannot end before it starts."})
+
+    @property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def is_held_outside_uk_time(self):
+        """Whether readers also need the time where the meeting is held."""
+        return self.time_zone != UK_TIME_ZONE

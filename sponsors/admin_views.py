@@ -13,9 +13,17 @@ from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.widgets.button import ListingButton
 from wagtail.log_actions import log
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
+from wagtail.snippets.views.chooser import (
+    ChooseResultsView,
+    ChooseView,
+    SnippetChooserViewSet,
+    SnippetChosenMultipleView,
+    SnippetChosenView,
+    SnippetCreateView,
+)
 from wagtail.snippets.views.snippets import EditView, IndexView
 
-from forms_app.models import PERSONAL_DATA_PERMISSION
+from cms.personal_data import PERSONAL_DATA_PERMISSION
 
 from .models import Sponsor
 
@@ -35,6 +43,10 @@ REVIEW_CHOICES = {
 
 def can_review(user):
     return user.has_perm("sponsors.change_sponsor")
+
+
+def can_see_sponsors(user):
+    return user.has_perm("sponsors.view_sponsor")
 
 
 def can_review_to(sponsor, status):
@@ -162,3 +174,27 @@ class PendingSponsorsPanel(Component):
 
     def get_context_data(self, parent_context):
         return {"pending_count": Sponsor.objects.pending().count(), "url": pending_listing_url()}
+
+
+class OrganisersOnly:
+    """Wagtail's snippet choosers list every instance to anyone who reaches the admin; the
+    sponsors include those that are pending, rejected, withdrawn or unnamed in public."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not can_see_sponsors(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class SponsorChooserViewSet(SnippetChooserViewSet):
+    """The sponsor chooser (and its search, results and chosen views), for organisers only."""
+
+    choose_view_class = type("SponsorChooseView", (OrganisersOnly, ChooseView), {})
+    choose_results_view_class = type(
+        "SponsorChooseResultsView", (OrganisersOnly, ChooseResultsView), {}
+    )
+    chosen_view_class = type("SponsorChosenView", (OrganisersOnly, SnippetChosenView), {})
+    chosen_multiple_view_class = type(
+        "SponsorChosenMultipleView", (OrganisersOnly, SnippetChosenMultipleView), {}
+    )
+    create_view_class = type("SponsorCreateView", (OrganisersOnly, SnippetCreateView), {})

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
+from cms.site_url.address import absolute_url
 from forms_app.mail import send_email
 
 from .models import Sponsor
@@ -41,10 +42,6 @@ def withdrawal_path(sponsor, language):
     token = signing.dumps(sponsor.pk, salt=WITHDRAWAL_SALT)
     with translation.override(language):
         return reverse("sponsors:withdraw", args=[token])
-
-
-def absolute(path):
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
 def submission_pk_from(token):
@@ -142,7 +139,8 @@ def confirm_endorsement(submission):
 
 def request_confirmation(submission):
     """Asks the contact address of a stored sponsor form submission to confirm it, so nobody
-    can list an organisation by typing someone else's address."""
+    can list an organisation by typing someone else's address; no more often than
+    FORMS_MAIL_LIMITS allows, so nobody can flood that address either."""
     address = submission.form_data.get("contact_email")
     if not address:
         return
@@ -156,22 +154,28 @@ def request_confirmation(submission):
             "did not send it, ignore this email: nothing is listed without confirmation."
         ) % {
             "days": settings.FORMS_CONFIRMATION_MAX_AGE // 86400,
-            "url": absolute(confirmation_path(submission)),
+            "url": absolute_url(confirmation_path(submission)),
         }
-        subject = _("Please confirm your organisation’s endorsement")
-        send_email(address, str(subject), body, language=submission.language)
+        subject = _("Please confirm your organisation’s sponsorship")
+        send_email(
+            address,
+            str(subject),
+            body,
+            language=submission.language,
+            limit="sponsor-confirmation",
+        )
 
 
 def send_withdrawal_link(sponsor, language):
     """Tells the contact the endorsement is confirmed, with the link that withdraws it."""
     with translation.override(language):
         body = _(
-            "Thank you: your organisation’s endorsement of Workers Against the CCP is "
+            "Thank you: your organisation’s sponsorship of Workers Against the CCP is "
             "confirmed. An organiser will review it shortly; your organisation is listed once "
             "it is approved, in the way you asked.\n\n"
-            "If your organisation ever wants to withdraw its endorsement, open this link and it "
+            "If your organisation ever wants to withdraw its sponsorship, open this link and it "
             "is taken off the list at once:\n\n%(url)s\n\n"
             "Keep this email: the link works for as long as your organisation is listed."
-        ) % {"url": absolute(withdrawal_path(sponsor, language))}
-        subject = _("Your organisation’s endorsement is confirmed")
+        ) % {"url": absolute_url(withdrawal_path(sponsor, language))}
+        subject = _("Your organisation’s sponsorship is confirmed")
         send_email(sponsor.contact_email, str(subject), body, language=language)

@@ -1,8 +1,9 @@
 import re
+from collections import Counter
 from urllib.parse import urlsplit
 
 from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -11,8 +12,8 @@ from wagtail.images import get_image_model
 from wagtail.log_actions import log
 
 from cms.localisation.models import SponsorDescription
-from forms_app.models import PERSONAL_DATA_PERMISSION
-from home.models import CampaignPage
+from cms.pages import CampaignPage
+from cms.personal_data import PERSONAL_DATA_PERMISSION
 
 LOGO_RENDITION = "max-240x120"
 
@@ -56,12 +57,6 @@ class SponsorQuerySet(models.QuerySet):
         if email:
             same |= Q(contact_email__iexact=email.strip())
         return self.filter(same) if same else self.none()
-
-    def counts_by_kind(self):
-        """(kind label, count) pairs, largest first, for the kinds that have any sponsor."""
-        labels = dict(Sponsor.Kind.choices)
-        rows = self.order_by().values("kind").annotate(count=Count("pk")).order_by("-count", "kind")
-        return [(labels.get(row["kind"], row["kind"]), row["count"]) for row in rows]
 
 
 class Sponsor(models.Model):
@@ -241,7 +236,12 @@ class Sponsor(models.Model):
 
     @property
     def public_description(self):
-        return self.description if self.is_listed_by_name else ""
+        """In the language of the page listing the sponsor where a translation is published
+        (`SponsorIndexPage.get_sponsors` fetches it), else as the sponsor wrote it."""
+        if not self.is_listed_by_name:
+            return ""
+        translated = getattr(self, "descriptions_in_page_language", [])
+        return translated[0].text if translated else self.description
 
     @property
     def public_logo(self):
@@ -264,12 +264,21 @@ class Sponsor(models.Model):
         log(self, "sponsors.withdraw")
 
 
+def counts_by_kind(sponsors):
+    """(kind label, count) pairs, largest first, for the kinds that have any sponsor."""
+    labels = dict(Sponsor.Kind.choices)
+    counts = Counter(sponsor.kind for sponsor in sponsors)
+    largest_first = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [(labels.get(kind, kind), count) for kind, count in largest_first]
+
+
 class SponsorIndexPage(CampaignPage):
     """The public list of approved sponsoring organisations."""
 
     parent_page_types = ["home.HomePage"]
     subpage_types = []
     max_count_per_parent = 1
+    section_name = "sponsor_index"
 
     intro = models.TextField(
         blank=True,
@@ -295,7 +304,7 @@ class SponsorIndexPage(CampaignPage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["sponsors"] = self.get_sponsors()
-        context["counts_by_kind"] = Sponsor.objects.approved().counts_by_kind()
+        context["sponsors"] = sponsors = list(self.get_sponsors())
+        context["counts_by_kind"] = counts_by_kind(sponsors)
         context["logo_rendition"] = LOGO_RENDITION
         return context

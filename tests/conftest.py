@@ -1,7 +1,8 @@
 import io
 
 import pytest
-from django.core.cache import cache
+from django.contrib.auth.models import Group
+from django.core.cache import caches
 from django.core.management import call_command
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -9,7 +10,9 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from wagtail.models import Page, Site
 
+from cms.database import database_health
 from forms_app.models import SignupFormPage, SponsorFormPage
+from home.management.commands import load_campaign_content
 from home.models import HomePage
 
 from .factories import (
@@ -20,16 +23,76 @@ from .factories import (
 )
 
 
+def pytest_collection_modifyitems(items):
+    """Every test that commits (transaction=True, or a live server) starts from the database as
+    the migrations leave it, groups and permissions included. Django's serialized rollback does
+    that only if every such test uses it: a flush without it makes content types and
+    permissions again under new ids, which the next restore then collides with."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        options = dict(marker.kwargs) if marker else {}
+        commits = options.get("transaction") or {"live_server", "transactional_db"} & set(
+            item.fixturenames
+        )
+        if commits and not options.get("serialized_rollback"):
+            options.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**options), append=False)
+
+
+@pytest.fixture(scope="session")
+def playwright(request):
+    """Playwright's sync API, started once for a session that has browser tests (else None)."""
+    if not any("browser" in item.fixturenames for item in request.session.items):
+        yield None
+        return
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        yield None
+        return
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(playwright, django_db_setup):
+    """The test database is made after Playwright starts. Playwright runs an event loop in this
+    thread from then on, and Django gives code under an event loop other connections than code
+    without one; the copy of the migrated database that serialized rollback restores stays with
+    the connections that made it. Made before Playwright, it would be out of sight of every test
+    that runs after the browser started, and those tests would start from an empty database."""
+    return django_db_setup
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache: what one test kept (the site menu, Wagtail's site
-    paths) must not show in the next, whose database may reuse the same ids."""
-    cache.clear()
+    """Each test starts with empty caches: what one test kept (the site menu, Wagtail's site
+    paths) must not show in the next, whose database may reuse the same ids; nor may one test's
+    form submissions count against the next one's rate limit."""
+    for cache in caches.all():
+        cache.clear()
+    # Nor may a database failure one test provoked make the next one's pages 503s.
+    database_health.is_down = False
 
 
 @pytest.fixture
-def campaign_site(db):
-    """The real campaign content, built by the same command `make run` uses."""
+def without_translation_drafts(monkeypatch):
+    """The content loader leaves out its draft Chinese translations, so that every other
+    language starts untranslated (aliases), as the translation workflow's tests need."""
+    monkeypatch.setattr(load_campaign_content, "TRANSLATION_FILES", {})
+
+
+@pytest.fixture
+def campaign_site(db, without_translation_drafts):
+    """The real campaign content, built by the same command `make run` uses, with every other
+    language still untranslated (see campaign_site_with_drafts)."""
+    call_command("load_campaign_content", stdout=io.StringIO())
+    return HomePage.objects.get(depth=2, locale__language_code="en")
+
+
+@pytest.fixture
+def campaign_site_with_drafts(db):
+    """The real campaign content exactly as `make run` loads it: Chinese drafts included."""
     call_command("load_campaign_content", stdout=io.StringIO())
     return HomePage.objects.get(depth=2, locale__language_code="en")
 
@@ -111,3 +174,18 @@ def force_login_gives_both_factors(monkeypatch):
         session.save()
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture
+def account_in(django_user_model):
+    """An account with a password in one of the groups the migrations make."""
+
+    def make(group_name, username=None, password="a long volunteer passphrase"):
+        username = username or group_name.lower()
+        account = django_user_model.objects.create_user(
+            username, f"{username}@example.org", password, first_name=username.title()
+        )
+        account.groups.add(Group.objects.get(name=group_name))
+        return account
+
+    return make

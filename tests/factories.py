@@ -4,7 +4,14 @@ import factory
 import wagtail_factories
 from wagtail.rich_text import RichText
 
-from home.models import HomePage, PlatformPage, UpdateIndexPage, UpdatePage
+from home.models import (
+    HomePage,
+    MeetingIndexPage,
+    MeetingPage,
+    PlatformPage,
+    UpdateIndexPage,
+    UpdatePage,
+)
 from sponsors.models import Sponsor, SponsorIndexPage
 
 
@@ -51,6 +58,26 @@ class UpdatePageFactory(wagtail_factories.PageFactory):
 
     class Meta:
         model = UpdatePage
+
+
+class MeetingIndexPageFactory(wagtail_factories.PageFactory):
+    title = "Meetings"
+    slug = "meetings"
+
+    class Meta:
+        model = MeetingIndexPage
+
+
+class MeetingPageFactory(wagtail_factories.PageFactory):
+    title = factory.Sequence(lambda n: f"Meeting {n}")
+    summary = factory.LazyAttribute(lambda meeting: f"What {meeting.title} is for")
+    starts_at = factory.Sequence(
+        lambda n: datetime.datetime(2030, 1, 1, 19, tzinfo=datetime.UTC) + datetime.timedelta(n)
+    )
+    public_place = "London"
+
+    class Meta:
+        model = MeetingPage
 
 
 class SponsorIndexPageFactory(wagtail_factories.PageFactory):

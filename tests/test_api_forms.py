@@ -3,18 +3,20 @@ site's own form sends them."""
 
 import json
 
-import django.forms
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django_recaptcha import client as recaptcha_client
 from django_recaptcha.client import RecaptchaResponse
 from wagtail.models import Locale, PageViewRestriction
 from wagtail_localize.operations import translate_object
 
+from forms_app.guards import REQUIRED_MESSAGE
 from forms_app.models import (
     CampaignFormSubmission,
     SignupFormField,
@@ -31,6 +33,7 @@ ZH_LABEL = "（繁體）"
 @pytest.fixture(autouse=True)
 def many_submissions_per_address(settings, answering_at_test_speed):
     settings.FORMS_RATE_LIMITS = [(100, 60)]
+    settings.FORMS_EMAIL_RATE_LIMITS = [(100, 60)]
 
 
 @pytest.fixture
@@ -192,10 +195,12 @@ def test_invalid_answers_are_a_400_with_field_errors(signup_form, client):
 def test_field_errors_are_in_the_forms_language(zh_signup_form, client):
     response = send(client, zh_signup_form, {"email": "alex@example.net"})
     assert response.status_code == 400
+    # The question is named in the message, in the form's language (the page's own label).
+    label = zh_signup_form.get_form_fields()[0].label
     with translation.override("zh-hant"):
-        required = str(django.forms.Field.default_error_messages["required"])
+        required = str(REQUIRED_MESSAGE) % {"label": label}
     assert response.json()["errors"]["name"] == [required]
-    assert required != "This field is required."
+    assert required.startswith("請填寫")
 
 
 def test_missing_captcha_is_a_field_error(signup_form, client):
@@ -252,7 +257,7 @@ def test_rate_limited_submission_is_a_429(signup_form, client, settings):
     second = {**as_json_answers(SIGNUP_ANSWERS), "email": "second@example.net"}
     response = send(client, signup_form, second)
     assert response.status_code == 429
-    assert response["Retry-After"] == "60"
+    assert 0 < int(response["Retry-After"]) <= 60
     assert CampaignFormSubmission.objects.count() == 1
 
 
@@ -272,8 +277,8 @@ def test_html_and_json_share_one_rate_limit(signup_form, client, settings):
         ('{"name": {"nested": "object"}}', "application/json"),
         ('{"interests": [["nested"]]}', "application/json"),
         (b"\xff\xfe\x00", "application/json"),
-        ("", "application/json"),
-        ("name=Alex&email=alex%40example.net", "application/x-www-form-urlencoded"),
+        ('{"name": ' + "[" * 100_000, "application/json"),
+        ('{"name": 1' + "0" * 5000 + "}", "application/json"),
     ],
 )
 def test_malformed_bodies_are_json_400s(signup_form, client, body, content_type):
@@ -283,6 +288,88 @@ def test_malformed_bodies_are_json_400s(signup_form, client, body, content_type)
     assert response.status_code == 400
     assert "message" in response.json()
     assert not CampaignFormSubmission.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""],
+)
+def test_answers_not_sent_as_json_are_a_415(signup_form, client, content_type):
+    """The cross-site post: a page elsewhere makes its visitor's browser send a body no
+    browser asks permission for, with a JSON text inside."""
+    description = describe(client, signup_form)
+    body = json.dumps(
+        {**as_json_answers(SIGNUP_ANSWERS), "form_token": description["form_token"]}
+        | {"captcha": "token"}
+    )
+    response = client.post(
+        description["submit_url"],
+        body,
+        content_type=content_type,
+        HTTP_ORIGIN="https://evil.example",
+    )
+    assert response.status_code == 415
+    assert "application/json" in response.json()["message"]
+    assert not CampaignFormSubmission.objects.exists()
+
+
+@override_settings(CORS_ALLOWED_ORIGINS=["https://partner.example"])
+@pytest.mark.parametrize(
+    "origin",
+    ["https://evil.example", "null", "http://partner.example", "https://partner.example.evil"],
+)
+def test_json_from_another_origin_is_a_403(signup_form, client, origin):
+    response = send(client, signup_form, as_json_answers(SIGNUP_ANSWERS), HTTP_ORIGIN=origin)
+    assert response.status_code == 403
+    assert not CampaignFormSubmission.objects.exists()
+
+
+@pytest.mark.parametrize("origin", ["http://testserver", "https://campaign.example.org"])
+def test_json_from_the_sites_own_pages_is_received(signup_form, client, settings, origin):
+    settings.SITE_URL = "https://campaign.example.org"
+    response = send(client, signup_form, as_json_answers(SIGNUP_ANSWERS), HTTP_ORIGIN=origin)
+    assert response.status_code == 201
+
+
+def test_a_token_is_good_for_one_submission_only(signup_form, client):
+    token = describe(client, signup_form)["form_token"]
+    first = {**as_json_answers(SIGNUP_ANSWERS), "email": "first@example.net"}
+    second = {**as_json_answers(SIGNUP_ANSWERS), "email": "second@example.net"}
+    assert send(client, signup_form, first, token).status_code == 201
+    assert send(client, signup_form, second, token).status_code == 201
+    assert list(CampaignFormSubmission.objects.values_list("form_data__email", flat=True)) == [
+        "first@example.net"
+    ]
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"country": "Hong Kong \ud83d"},
+        {"country": "Hong Kong \udc00 and on"},
+        {"name": "Alex\u0000"},
+        {"interests": ["Hong Kong", "Tibet\ud800"]},
+        {"form_token": "\ud83d"},
+        {"captcha": "\u0000"},
+        {"\ud83d": "a key that is no text"},
+    ],
+)
+def test_characters_no_text_can_hold_are_a_400_that_never_reaches_the_database(
+    signup_form, client, answers
+):
+    """A lone surrogate was a server error, and PostgreSQL quoted the whole submission in its
+    log; NUL is refused by PostgreSQL in any text."""
+    description = describe(client, signup_form)
+    base = {**as_json_answers(SIGNUP_ANSWERS), "form_token": description["form_token"]}
+    # json.dumps writes each as an escape (\\ud83d), as a JSON client sends it.
+    body = json.dumps({**base, "captcha": "token", **answers})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(description["submit_url"], body, content_type="application/json")
+    assert response.status_code == 400
+    message = "This holds characters that are not text. Please type it again."
+    assert response.json()["errors"] == {key: [message] for key in answers}
+    assert not CampaignFormSubmission.objects.exists()
+    assert not any("Hong Kong" in query["sql"] for query in queries.captured_queries)
 
 
 def test_an_answer_of_the_wrong_shape_is_named(signup_form, client):
@@ -323,7 +410,7 @@ def test_openapi_describes_the_form_endpoints(db, client):
     paths = client.get(f"{API}/openapi.json").json()["paths"]
     assert set(paths[f"{API}/forms/{{page_id}}/"]) == {"get"}
     submit_operation = paths[f"{API}/forms/{{page_id}}/submissions/"]["post"]
-    assert set(submit_operation["responses"]) == {"201", "400", "429"}
+    assert set(submit_operation["responses"]) == {"201", "400", "403", "415", "429"}
 
 
 def test_nothing_typed_reaches_the_log(signup_form, client, caplog, settings):

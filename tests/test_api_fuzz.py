@@ -1,5 +1,7 @@
-"""Generated requests against the form and sponsor endpoints: whatever is sent, the answer is
-JSON and never a server error.
+"""Generated requests against the form, sponsor and page endpoints: whatever is sent, the answer
+is JSON and never a server error. Among what is sent: the classes of bad input that were server
+errors (lone UTF-16 surrogates, NUL, numbers out of any range, malformed dates), which must be
+refused before they reach the database.
 
 The suite runs a modest number of examples; `make fuzz` runs API_FUZZ_EXAMPLES of each test
 (1,000 or more requests in all) and prints how many requests were sent."""
@@ -14,7 +16,12 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from wagtail.models import Page
 
-from forms_app.models import CampaignFormPage, SignupFormPage, SponsorFormPage
+from forms_app.models import (
+    CampaignFormPage,
+    CampaignFormSubmission,
+    SignupFormPage,
+    SponsorFormPage,
+)
 
 from .api_helpers import API
 from .forms_helpers import SIGNUP_KEYS, SPONSOR_KEYS
@@ -38,7 +45,13 @@ FIELD_KEYS = [
     "form_token",
     "g-recaptcha-response",
 ]
-scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=300)
+# Text as a JSON client can send it: any code point, lone surrogates and NUL included.
+UNSTORABLE = ["\x00", "\ud83d", "\udc00", "\udfff"]
+any_text = st.text(st.characters(exclude_categories=()) | st.sampled_from(UNSTORABLE), max_size=300)
+huge_numbers = st.integers(2**31, 2**70) | st.integers(-(2**70), -(2**31))
+scalars = (
+    st.none() | st.booleans() | st.integers() | huge_numbers | st.floats() | st.text(max_size=300)
+)
 json_values = st.recursive(
     scalars,
     lambda children: (
@@ -68,6 +81,7 @@ def form_pages(campaign_site, settings):
     settings.FORMS_MIN_SECONDS_TO_SUBMIT = 0
     # Let well-formed examples through to storage and opt-in rather than stopping at the limit.
     settings.FORMS_RATE_LIMITS = [(1_000_000, 60)]
+    settings.FORMS_EMAIL_RATE_LIMITS = [(1_000_000, 60)]
     cache.clear()
     yield [
         SignupFormPage.objects.get(locale__language_code="en"),
@@ -115,6 +129,44 @@ def test_json_answers_never_cause_a_server_error(
     assert response.status_code in {201, 400, 429}
 
 
+def holds_unstorable_text(value):
+    if isinstance(value, str):
+        return any(character in value for character in UNSTORABLE) or any(
+            "\ud800" <= character <= "\udfff" for character in value
+        )
+    if isinstance(value, dict):
+        return any(holds_unstorable_text(item) for pair in value.items() for item in pair)
+    if isinstance(value, list):
+        return any(holds_unstorable_text(item) for item in value)
+    return False
+
+
+@fuzz_settings
+@given(
+    page_index=st.integers(0, 1),
+    answers=st.dictionaries(
+        st.sampled_from(FIELD_KEYS) | any_text,
+        any_text | st.lists(any_text, max_size=4),
+        min_size=1,
+        max_size=8,
+    ),
+)
+def test_text_no_field_can_hold_is_refused_before_the_database(
+    form_pages, client, page_index, answers
+):
+    page = form_pages[page_index]
+    body = {"form_token": fresh_token(client, page), "captcha": "token", **answers}
+    stored_before = CampaignFormSubmission.objects.count()
+    response = answered(
+        client.post(
+            f"{API}/forms/{page.pk}/submissions/", json.dumps(body), content_type="application/json"
+        )
+    )
+    if holds_unstorable_text(body):
+        assert response.status_code == 400
+        assert CampaignFormSubmission.objects.count() == stored_before
+
+
 @fuzz_settings
 @given(
     page_id=st.integers(-(2**63), 2**63),
@@ -156,3 +208,62 @@ def test_any_read_of_forms_and_sponsors_never_causes_a_server_error(
         ):
             pytest.fail(f"{url} answered an HTML 404")
         answered(response)
+
+
+# Every parameter the page listing takes, and the fields it filters on.
+PAGE_PARAMETERS = [
+    "offset",
+    "limit",
+    "search",
+    "search_operator",
+    "locale",
+    "site",
+    "type",
+    "order",
+    "fields",
+    "child_of",
+    "descendant_of",
+    "ancestor_of",
+    "translation_of",
+    "id",
+    "title",
+    "slug",
+    "show_in_menus",
+    "first_published_at",
+    "published_on",
+    "is_pinned",
+]
+malformed_dates = (
+    st.sampled_from(
+        ["", "x", "2024-02-30", "2024-13-01", "99999-01-01", "0000-00-00", "2026-05-01T25:00"]
+    )
+    | st.dates().map(str)
+    | st.datetimes().map(str)
+)
+parameter_values = (
+    st.text(max_size=40)
+    | st.text(st.characters(exclude_categories=()) | st.just("\x00"), max_size=20)
+    | st.integers().map(str)
+    | huge_numbers.map(str)
+    | malformed_dates
+    | st.sampled_from(["en", "zh-hant", "home.UpdatePage", "true", "-1", "0"])
+)
+
+
+@fuzz_settings
+@given(
+    endpoint=st.sampled_from(["pages", "images", "documents", "pages/find"]),
+    params=st.dictionaries(
+        st.sampled_from(PAGE_PARAMETERS + ["html_path"]), parameter_values, max_size=4
+    ),
+    update_pages=st.booleans(),
+)
+def test_any_read_of_pages_never_causes_a_server_error(
+    form_pages, client, endpoint, params, update_pages
+):
+    if update_pages:
+        params = {**params, "type": "home.UpdatePage"}
+    response = client.get(f"{API}/{endpoint}/", params)
+    if response.status_code in (301, 302):  # find/ sends a client to the page it found
+        return
+    answered(response)

@@ -43,14 +43,26 @@ def test_platform_keeps_the_campaigns_wording(campaign_site):
     )
 
 
-def test_both_notices_are_dated_updates(campaign_site):
-    updates = UpdatePage.objects.live().filter(locale__language_code="en").order_by("published_on")
-    assert [u.slug for u in updates] == [
+def test_both_notices_are_updates_without_invented_dates(campaign_site):
+    updates = UpdatePage.objects.live().filter(locale__language_code="en")
+    assert [u.slug for u in updates.order_by("first_published_at")] == [
         "inaugural-conference-planned-for-summer",
         "founding-meeting",
     ]
-    assert "Workers Against the CCP" in updates[1].body
-    assert updates[1].is_pinned
+    assert [u.published_on for u in updates] == [None, None]
+    founding = updates.get(slug="founding-meeting")
+    assert "Workers Against the CCP" in founding.body
+    assert founding.is_pinned
+
+
+def test_the_call_points_to_the_platform_pages_own_sections(campaign_site, client):
+    html = client.get(PlatformPage.objects.get(locale__language_code="en").url).content.decode()
+    assert '<a href="#statement">our statement</a>' in html
+    assert '<a href="#sign-up">the form below</a>' in html
+    assert '<a href="#contact">our email</a>' in html
+    assert '<a href="#sign-up">sign up below</a>' in html
+    for target in ("sign-up", "contact", "statement"):
+        assert f'id="{target}"' in html
 
 
 def test_the_eleven_cosponsors_are_approved(campaign_site):
@@ -105,7 +117,9 @@ def test_site_serves_the_campaign_home_page_after_loading(client):
 def test_every_page_renders_its_content(campaign_site, client):
     english = Page.objects.live().filter(depth__gt=1, locale__language_code="en")
     pages = {page.url: page for page in english.specific()}
-    assert len(pages) == 9  # six campaign pages, two forms, the privacy notice
+    # Eight campaign pages (the meetings and the inaugural conference among them), three forms,
+    # the privacy notice.
+    assert len(pages) == 12
     for url, page in pages.items():
         response = client.get(url)
         assert response.status_code == 200, url

@@ -78,8 +78,8 @@ def test_endorsement_confirmed_approved_and_listed(
 ):
     capture = django_capture_on_commit_callbacks
     path = endorse(client, sponsor_form, capture)
-    assert "Confirm our endorsement" in client.get(path).content.decode()
-    assert "your endorsement is confirmed" in confirm(client, path, capture).content.decode()
+    assert "Confirm our sponsorship" in client.get(path).content.decode()
+    assert "your sponsorship is confirmed" in confirm(client, path, capture).content.decode()
 
     sponsor = Sponsor.objects.get(name=NAME)
     assert sponsor.status == Sponsor.Status.PENDING

@@ -47,13 +47,13 @@ def submission(tree):
 def test_confirmation_link_only_asks_on_get(submission, client):
     response = client.get(endorsements.confirmation_path(submission))
     assert response.status_code == 200
-    assert "Confirm our endorsement" in response.content.decode()
+    assert "Confirm our sponsorship" in response.content.decode()
     assert not Sponsor.objects.exists()
 
 
 def test_confirming_makes_a_pending_sponsor_linked_to_its_submission(submission, client):
     response = confirm(client, submission)
-    assert "your endorsement is confirmed" in response.content.decode()
+    assert "your sponsorship is confirmed" in response.content.decode()
     sponsor = Sponsor.objects.get()
     assert sponsor.status == Sponsor.Status.PENDING
     assert sponsor.submission == submission
@@ -203,14 +203,14 @@ def listed_sponsor(tree):
 
 def test_withdrawal_link_only_asks_on_get(listed_sponsor, client):
     response = client.get(endorsements.withdrawal_path(listed_sponsor, "en"))
-    assert "Withdraw our endorsement" in response.content.decode()
+    assert "Withdraw our sponsorship" in response.content.decode()
     listed_sponsor.refresh_from_db()
     assert listed_sponsor.status == Sponsor.Status.APPROVED
 
 
 def test_withdrawn_sponsor_leaves_the_list_at_once(listed_sponsor, tree, client):
     response = client.post(endorsements.withdrawal_path(listed_sponsor, "en"))
-    assert "Your endorsement is withdrawn" in response.content.decode()
+    assert "Your sponsorship is withdrawn" in response.content.decode()
     listed_sponsor.refresh_from_db()
     assert listed_sponsor.status == Sponsor.Status.WITHDRAWN
     assert listed_sponsor.withdrawn_at is not None

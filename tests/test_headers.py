@@ -36,9 +36,11 @@ def production_environment():
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "cms.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(64),
+        "EMAIL_HASH_KEY": secrets.token_urlsafe(48),
         # Production refuses Google's test keys; these stand for the operator's own.
         "RECAPTCHA_PUBLIC_KEY": "operator-public-key",
         "RECAPTCHA_PRIVATE_KEY": "operator-private-key",
+        "SITE_URL": "https://campaign.example.org",
     }
 
 

@@ -1,3 +1,4 @@
+import datetime
 import re
 from pathlib import Path
 
@@ -6,7 +7,7 @@ import pytest
 from django.conf import settings
 from wagtail.models import Locale, Page
 
-from home.models import PlatformPage
+from home.models import PlatformPage, UpdatePage
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
@@ -52,17 +53,30 @@ def test_uyghur_pages_are_right_to_left(campaign_site, client):
     assert '<a href="/ug/" lang="ug" dir="rtl"' in html_of(client, "/en/")
 
 
-def test_a_page_not_translated_yet_is_marked_as_english(campaign_site, client, publish):
+def test_a_page_not_translated_yet_marks_only_its_own_text_as_english(
+    campaign_site, client, publish
+):
     html = html_of(client, "/ug/platform/")
     assert '<html lang="ug" dir="rtl">' in html
-    assert '<main id="main-content" class="wrapper" tabindex="-1" lang="en" dir="ltr">' in html
+    # The page's own words are the English source's; the chrome around them stays Uyghur.
+    assert '<main id="main-content" class="wrapper" tabindex="-1">' in html
+    assert '<h1 lang="en" dir="ltr">' in html
+    assert '<h2 id="sign-up-title">' in html
+    # The header's menu holds English page titles, marked as such.
+    assert re.search(r'<a href="/ug/platform/"[^>]* lang="en" dir="ltr">Platform</a>', html)
 
     translated = platform_in("ug")
     translated.alias_of = None
     translated.save()
     publish(translated.save_revision().publish)
     html = html_of(client, "/ug/platform/")
-    assert '<main id="main-content" class="wrapper" tabindex="-1">' in html
+    assert "<h1>" in html and 'lang="en" dir="ltr">Platform</a>' not in html
+
+
+def test_sponsor_count_stays_in_the_readers_language(campaign_site, client):
+    html = html_of(client, "/ug/")
+    count = html[html.index('<p class="sponsor-count">') :]
+    assert count.startswith('<p class="sponsor-count">\n')
 
 
 def test_tibetan_pages_render_as_tibetan(campaign_site, client):
@@ -126,16 +140,27 @@ def test_hreflang_lists_only_translated_versions(campaign_site, client, publish)
     assert 'href="/zh-hant/platform/" lang="zh-hant" dir="ltr" hreflang="zh-hant"' in html
 
 
-def test_sitemap_lists_translated_pages_in_every_language(campaign_site, client):
+def test_sitemap_lists_translated_pages_in_every_language(campaign_site, client, publish):
     for code in LANGUAGE_CODES[1:]:
         translated = platform_in(code)
         translated.alias_of = None
         translated.save()
+        publish(translated.save_revision().publish)
     body = client.get("/sitemap.xml").content.decode()
     for code in LANGUAGE_CODES:
         assert f"<loc>http://localhost/{code}/platform/</loc>" in body
     # Untranslated aliases repeat the English text, so search engines are not sent to them.
-    assert "<loc>http://localhost/zh-hant/updates/</loc>" not in body
+    assert "<loc>http://localhost/ug/updates/</loc>" not in body
+
+
+def test_draft_chinese_translations_stay_out_of_the_sitemap_and_hreflang(
+    campaign_site_with_drafts, client
+):
+    body = client.get("/sitemap.xml").content.decode()
+    assert "/zh-hant/" not in body and "/zh-hans/" not in body
+    assert 'hreflang="zh-hant"' not in html_of(client, "/en/platform/")
+    # The page a translator has begun still shows the English, and says so.
+    assert '<h1 lang="en" dir="ltr">' in html_of(client, "/zh-hant/platform/")
 
 
 def test_calls_to_action_lead_to_the_readers_language(campaign_site, client):
@@ -191,6 +216,12 @@ def test_compiled_catalogues_match_their_sources(tmp_path):
         assert compiled.read_bytes() == fresh.read_bytes(), f"run `make translations` ({folder})"
 
 
-def test_dates_are_written_the_readers_way(campaign_site, client):
+def test_dates_are_written_the_readers_way(campaign_site, client, publish):
+    # Publishing the English notice updates its aliases in the other languages.
+    update = UpdatePage.objects.get(slug="founding-meeting", locale__language_code="en")
+    update.published_on = datetime.date(2023, 7, 1)
+    publish(update.save_revision().publish)
     assert "1 July 2023" in html_of(client, "/en/")
     assert "2023年7月1日" in html_of(client, "/zh-hant/")
+    assert "ཕྱི་ལོ་2023 ཟླ་7 ཚེས་1" in html_of(client, "/bo/")
+    assert "July" not in html_of(client, "/bo/updates/")

@@ -1,8 +1,16 @@
 from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
 
-from forms_app.models import PrivacyNoticePage, SignupFormPage, SponsorFormPage
-from home.models import HomePage, PlatformPage, UpdateIndexPage, UpdatePage
+from forms_app.models import ContactFormPage, PrivacyNoticePage, SignupFormPage, SponsorFormPage
+from home.models import (
+    HomePage,
+    MeetingIndexPage,
+    MeetingPage,
+    NewsletterPage,
+    PlatformPage,
+    UpdateIndexPage,
+    UpdatePage,
+)
 from sponsors.models import SponsorIndexPage
 
 
@@ -16,24 +24,34 @@ class TestPageTreeRules(WagtailPageTestCase):
             {
                 PlatformPage,
                 UpdateIndexPage,
+                MeetingIndexPage,
                 SponsorIndexPage,
                 SponsorFormPage,
                 SignupFormPage,
+                ContactFormPage,
                 PrivacyNoticePage,
             },
         )
 
-    def test_updates_live_only_under_the_update_index(self):
+    def test_updates_and_newsletters_live_only_under_the_update_index(self):
         self.assertAllowedParentPageTypes(UpdatePage, {UpdateIndexPage})
-        self.assertAllowedSubpageTypes(UpdateIndexPage, {UpdatePage})
+        self.assertAllowedParentPageTypes(NewsletterPage, {UpdateIndexPage})
+        self.assertAllowedSubpageTypes(UpdateIndexPage, {UpdatePage, NewsletterPage})
+
+    def test_meetings_live_only_under_the_meeting_index(self):
+        self.assertAllowedParentPageTypes(MeetingPage, {MeetingIndexPage})
+        self.assertAllowedSubpageTypes(MeetingIndexPage, {MeetingPage})
 
     def test_leaf_pages_take_no_children(self):
         for page_type in (
             PlatformPage,
             UpdatePage,
+            NewsletterPage,
+            MeetingPage,
             SponsorIndexPage,
             SponsorFormPage,
             SignupFormPage,
+            ContactFormPage,
             PrivacyNoticePage,
         ):
             with self.subTest(page_type=page_type):
@@ -43,9 +61,11 @@ class TestPageTreeRules(WagtailPageTestCase):
         for page_type in (
             PlatformPage,
             UpdateIndexPage,
+            MeetingIndexPage,
             SponsorIndexPage,
             SponsorFormPage,
             SignupFormPage,
+            ContactFormPage,
             PrivacyNoticePage,
         ):
             with self.subTest(page_type=page_type):

@@ -33,7 +33,10 @@ def test_pages_load_nothing_from_third_parties(public_urls, client):
 
 
 def test_the_stylesheet_is_our_own(campaign_site, client):
-    assert fetched_urls(client.get(campaign_site.url).content.decode()) == ["/static/css/site.css"]
+    assert fetched_urls(client.get(campaign_site.url).content.decode()) == [
+        "/static/images/favicon.png",
+        "/static/css/site.css",
+    ]
 
 
 def test_pages_need_no_javascript(public_urls, client):
@@ -91,10 +94,10 @@ def test_sitemap_lists_every_live_english_page(campaign_site, client):
         assert f"<loc>http://localhost{page.url}</loc>" in body
 
 
-def test_robots_txt_points_to_the_sitemap(client):
+def test_robots_txt_points_to_the_sitemap(campaign_site, client):
     response = client.get("/robots.txt")
     assert response["Content-Type"].startswith("text/plain")
-    assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
+    assert "Sitemap: http://localhost/sitemap.xml" in response.content.decode()
     assert "Disallow: /admin/" in response.content.decode()
 
 

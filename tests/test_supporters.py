@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import GroupPagePermission, ModelLogEntry, PageLogEntry
 
+from forms_app.addresses import HashedAddress
 from forms_app.models import (
     CampaignFormSubmission,
     ConsentRecord,
@@ -20,7 +21,6 @@ from forms_app.models import (
     SponsorFormPage,
     Subscriber,
     Suppression,
-    email_hash,
 )
 from sponsors.models import Sponsor
 
@@ -168,7 +168,7 @@ def test_unsubscribe_link_works_without_login_and_keeps_only_a_suppression(sign_
     assert not ConsentRecord.objects.exists()
     assert not CampaignFormSubmission.objects.exists()
     (suppression,) = Suppression.objects.all()
-    assert suppression.email_hash == email_hash("alex@example.net")
+    assert suppression.email_hash == HashedAddress.of("alex@example.net").suppression_hash()
 
 
 def test_one_click_unsubscribe_from_a_mail_program(sign_up, client):
@@ -318,6 +318,58 @@ def test_erasure_removes_everything_about_an_address_and_reports_it(
     listed.refresh_from_db()
     assert listed.contact_email == "" and listed.contact_name == ""
     assert not Sponsor.objects.filter(pk=pending.pk).exists()
-    assert Suppression.objects.filter(email_hash=email_hash("alex@example.net")).exists()
+    assert Suppression.is_suppressed("alex@example.net")
     assert "2 form submissions" in out.getvalue() and "2 sponsor contacts" in out.getvalue()
     assert ModelLogEntry.objects.filter(label__icontains="alex").count() == 0
+
+
+def test_an_unsubscribed_address_can_come_back_from_the_link_in_an_old_email(sign_up, client):
+    message = sign_up()
+    unsubscribe_path = link_in(message, "unsubscribe")
+    client.post(unsubscribe_path)
+    assert sign_up() is None
+
+    page = client.get(unsubscribe_path).content.decode()
+    assert "Let me sign up again" in page
+    welcome_back_path = re.search(r'action="([^"]*/welcome-back/[^"]*)"', page).group(1)
+    response = client.post(welcome_back_path)
+
+    assert "You can sign up again" in response.content.decode()
+    assert not Suppression.objects.exists()
+    # Nothing is sent until the person signs up afresh, and then only the confirmation link.
+    assert mail.outbox == []
+    assert "/supporters/confirm/" in sign_up().body
+
+
+def test_coming_back_needs_the_page_the_link_opens(sign_up, client):
+    message = sign_up()
+    client.post(link_in(message, "unsubscribe"))
+    token = link_in(message, "unsubscribe").rstrip("/").rsplit("/", 1)[1]
+    csrf_client = type(client)(enforce_csrf_checks=True)
+    response = csrf_client.post(f"/en/supporters/welcome-back/{token}/")
+    assert response.status_code == 403
+    assert client.get(f"/en/supporters/welcome-back/{token}/").status_code == 405
+    assert Suppression.objects.count() == 1
+
+
+def test_an_old_confirmation_link_after_unsubscribing_explains_the_way_back(sign_up, client):
+    message = sign_up()
+    client.post(link_in(message, "unsubscribe"))
+    response = client.get(link_in(message, "confirm"))
+    assert response.status_code == 400
+    assert "Let me sign up again" in response.content.decode()
+
+
+def test_the_thank_you_page_says_what_to_do_when_no_email_arrives(signup_form, client):
+    response = submit(client, signup_form, SIGNUP_ANSWERS)
+    page = response.content.decode()
+    assert "No email?" in page and "unsubscribe link" in page
+
+
+def test_an_operator_can_let_an_erased_address_sign_up_again(sign_up):
+    call_command("erase_personal_data", "alex@example.net", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("allow_email_again", "Alex+news@example.net", stdout=out)
+    assert "may be emailed again" in out.getvalue()
+    assert not Suppression.objects.exists()
+    assert sign_up() is not None

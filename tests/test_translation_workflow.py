@@ -4,6 +4,7 @@ import polib
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.test import TestCase
 from django.urls import reverse
 from wagtail.models import GroupApprovalTask, Locale, Page
 from wagtail_localize.models import StringSegment, StringTranslation, Translation
@@ -53,7 +54,11 @@ def translate_title(client, translation, title):
 
 
 def publish(client, page):
-    return client.post(reverse("wagtailadmin_pages:edit", args=[page.pk]), {"action": "publish"})
+    # wagtail-localize publishes the translation's revision once the request has committed.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(
+            reverse("wagtailadmin_pages:edit", args=[page.pk]), {"action": "publish"}
+        )
 
 
 def test_translated_platform_is_published_at_its_language_url(client, translator, organiser):

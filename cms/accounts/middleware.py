@@ -2,28 +2,29 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.urls import Resolver404, resolve, reverse
 from django_otp import user_has_device
-from django_otp.middleware import OTPMiddleware
 
-# What a signed-in organiser may open before giving the second factor: the steps themselves.
+# What a signed-in person may open before giving the second factor: the steps themselves.
 OPEN_BEFORE_SECOND_FACTOR = {
     "wagtailadmin_login",
     "wagtailadmin_logout",
     "wagtailadmin_javascript_catalog",
     "wagtailadmin_sprite",
     "accounts_verify_second_factor",
-    "accounts_set_up_second_factor",
+    "accounts_awaiting_enrolment",
+    "accounts_open_enrolment_link",
+    "accounts_enrol",
 }
 
 
-class TwoFactorMiddleware(OTPMiddleware):
-    """django-otp's middleware (it marks request.user verified or not), and a rule on top: a
-    password alone opens nothing. In the admin, an unverified user is sent to the second
-    step, or to enrolment if they have no authenticator yet; elsewhere they are anonymous."""
+class SecondFactorRequiredMiddleware:
+    """A password alone opens nothing. After django-otp's OTPMiddleware (which marks
+    request.user verified or not): in the admin, an unverified user is sent to the second
+    step, or told how to set one up if they have none; elsewhere they are anonymous."""
 
-    async_capable = False
+    def __init__(self, get_response):
+        self.get_response = get_response
 
     def __call__(self, request):
-        self._install_lazy_accessors(request)
         return self.require_second_factor(request) or self.get_response(request)
 
     def require_second_factor(self, request):
@@ -42,6 +43,6 @@ class TwoFactorMiddleware(OTPMiddleware):
         step = (
             "accounts_verify_second_factor"
             if user_has_device(user)
-            else "accounts_set_up_second_factor"
+            else "accounts_awaiting_enrolment"
         )
         return redirect_to_login(request.get_full_path(), login_url=reverse(step))

@@ -10,11 +10,14 @@ from django.db.models import Q
 
 TRANSLATORS = "Translators"
 # Wagtail's migrations make Moderators, which the Organisers' migration renames: whichever
-# name it has, that group publishes translated sponsor descriptions.
+# name it has, that group starts and syncs translations and publishes sponsor descriptions.
 REVIEWERS = ["Moderators", "Organisers"]
 REVIEWER_PERMISSIONS = [
     ("localisation", f"{action}_sponsordescription")
     for action in ("add", "change", "delete", "publish")
+] + [
+    # wagtail-localize grants it to "Moderators", a name the group may already have lost.
+    ("wagtail_localize", "submit_translation"),
 ]
 TRANSLATOR_PERMISSIONS = [
     ("wagtailadmin", "access_admin"),
@@ -40,7 +43,7 @@ def ensure_translators_group(apps):
     return group
 
 
-def let_reviewers_publish_descriptions(apps):
+def let_reviewers_publish_translations(apps):
     permission_model = apps.get_model("auth", "Permission")
     for group in apps.get_model("auth", "Group").objects.filter(name__in=REVIEWERS):
         group.permissions.add(*permissions(permission_model, REVIEWER_PERMISSIONS))

@@ -1,9 +1,12 @@
-"""Whole-page cache for anonymous visitors, placed before sessions, CSRF and authentication.
+"""Whole pages for anonymous visitors, kept in the "pages" cache under the content version, and
+marked for the proxy or CDN in front (`Cache-Control: public, s-maxage`), which Wagtail's
+frontend cache purges on the same events (signals.py).
 
-A hit is answered from the shared cache without touching the database. Only Wagtail page
-responses that are the same for every anonymous visitor are stored: never for a visitor who
-carries a session or a flash message, never for a preview, and never a response that used the
-CSRF token (a form) or set a cookie, since those belong to one visitor.
+Placed right after Django's SecurityMiddleware: a hit has been through its redirect to https
+and gets its headers, and the key is made with `request.get_host()`, which refuses a host
+outside ALLOWED_HOSTS. Only Wagtail page responses that are the same for every anonymous
+visitor are stored: never for a visitor who carries a session or a flash message, never a
+preview, never a response that sets a cookie (a form's CSRF token) or says it is private.
 """
 
 import hashlib
@@ -11,19 +14,19 @@ import hashlib
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpResponse
-from django.utils.http import urlencode
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language_from_path
-from wagtail.models import Site
-from wagtail.views import serve as serve_wagtail_page
 
-from . import cache
+from .cache import MIRROR_KEY, content_version, page_cache
 
-# Query parameters that change what a page shows (the update list's page number).
-KEYED_QUERY_PARAMETERS = {"page"}
+# The one query parameter that changes what a page shows (the update list's page number; the
+# page answers 404 outside its real range, so the values are as many as the pages).
+KEYED_QUERY_PARAMETER = "page"
 # Link tracking that social networks and newsletters append; pages ignore it, so it must not
 # split the cache (every click from some networks carries its own value).
 IGNORED_QUERY_PARAMETERS = {"fbclid", "gclid", "mc_cid", "mc_eid"}
 
+# "hit" or "miss", for tests and the benchmark; the proxy in front (docs/nginx.conf) hides it.
 CACHE_STATUS_HEADER = "X-Page-Cache"
 
 
@@ -36,24 +39,20 @@ def page_cache_key(request):
     """The key for this request, or None when it must not be answered from the cache."""
     if request.method not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in request.META:
         return None
-    if settings.SECURE_SSL_REDIRECT and not request.is_secure():
-        return None  # for the security middleware to redirect to https
     if settings.SESSION_COOKIE_NAME in request.COOKIES or CookieStorage.cookie_name in (
         request.COOKIES
     ):
         return None
-    language = get_language_from_path(request.path_info)
-    if not language:
+    if not get_language_from_path(request.path_info):
         return None
-    keyed = []
-    for name in request.GET:
-        if name in KEYED_QUERY_PARAMETERS:
-            keyed += [(name, value) for value in request.GET.getlist(name)]
+    page_number = ""
+    for name, values in request.GET.lists():
+        if name == KEYED_QUERY_PARAMETER and len(values) == 1:
+            page_number = values[0]
         elif name not in IGNORED_QUERY_PARAMETERS and not name.startswith("utm_"):
             return None
-    address = f"{request.scheme}://{request.path}?{urlencode(sorted(keyed))}"
-    digest = hashlib.md5(address.encode(), usedforsecurity=False).hexdigest()
-    return cache.page_key(language, digest)
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{page_number}"
+    return "page:" + hashlib.md5(address.encode(), usedforsecurity=False).hexdigest()
 
 
 def is_same_for_every_visitor(request, response):
@@ -66,14 +65,13 @@ def is_same_for_every_visitor(request, response):
         and response.status_code == 200
         and not response.streaming
         and not response.cookies
-        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         and not (user and user.is_authenticated)
         and "private" not in cache_control
         and "no-store" not in cache_control
     )
 
 
-class AnonymousPageCacheMiddleware:
+class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -83,39 +81,28 @@ class AnonymousPageCacheMiddleware:
         if key is None:
             return self.get_response(request)
 
-        generation, entry = cache.lookup(key)
-        if entry is not None:
-            status, headers, content = entry
+        # One round trip for the page and the version it must have been stored with.
+        found = page_cache().get_many([MIRROR_KEY, key])
+        version = content_version(mirrored=found.get(MIRROR_KEY))
+        stored = found.get(key)
+        if stored is not None and stored[0] == version:
+            status, headers, content = stored[1]
             response = HttpResponse(content, status=status, headers=headers)
             response[CACHE_STATUS_HEADER] = "hit"
             return response
 
         response = self.get_response(request)
         if is_same_for_every_visitor(request, response):
+            # Browsers ask again each time; a shared cache keeps the page for a short while,
+            # and serves it a little longer while it fetches the new one.
+            patch_cache_control(
+                response,
+                public=True,
+                max_age=0,
+                s_maxage=settings.PROXY_CACHE_SECONDS,
+                stale_while_revalidate=settings.PROXY_CACHE_SECONDS,
+            )
             entry = (response.status_code, dict(response.items()), response.content)
-            cache.store(key, generation, entry, timeout)
+            page_cache().set(key, (version, entry), timeout)
             response[CACHE_STATUS_HEADER] = "miss"
         return response
-
-
-def use_known_site(request):
-    """Wagtail finds the request's site with a query on every request, though the answer changes
-    only when a Site does, which clears the cache. The site is kept with the other parts and
-    handed to Wagtail where its `Site.find_for_request()` keeps it, `request._wagtail_site`."""
-    host = f"{request.get_host()}:{request.get_port()}"
-    request._wagtail_site = cache.remember(f"site:{host}", lambda: Site.find_for_request(request))
-
-
-class KnownSiteMiddleware:
-    """The kept site for page views; the API's views ask for it themselves, and the others (the
-    admin, /healthz) are left alone."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        if view_func is serve_wagtail_page:
-            use_known_site(request)

@@ -1,11 +1,12 @@
-"""The events after which cached pages may no longer show the truth.
+"""The events after which cached pages may no longer show the truth: the one list of them.
 
-Each one clears the whole page cache (one token replaced, see cache.py) rather than working out
-which pages show what: the menu, the pinned notice, the latest updates, the sponsor count and
-the language links tie most pages to most content, a site this size re-renders in well under
-a second, and only organisers' actions count. A visitor's form submission, a pending sponsor
-or a draft changes nothing public and clears nothing, so a flood of them cannot empty the
-cache.
+Each one replaces the content version (cache.py) in the transaction that makes the change, so
+every cached page and part is out of date once it commits, and asks the proxy or CDN in front
+to drop its copies. The whole cache goes at once rather than working out which pages show what:
+the menu, the pinned notice, the latest updates, the sponsor count and the language links tie
+most pages to most content, a site this size re-renders in well under a second, and only
+organisers' actions count. A visitor's form submission, a pending sponsor or a draft changes
+nothing public and clears nothing, so a flood of them cannot empty the cache.
 """
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from wagtail.signals import (
     unpublished,
 )
 
-from .cache import invalidate_all_pages
+from .cache import content_changed
 
 # Models whose changes show on public pages without going through page publishing.
 SHOWN_ON_PAGES = [
@@ -35,6 +36,9 @@ SHOWN_ON_PAGES = [
     # does an edit made from code.
     "forms_app.SignupFormField",
     "forms_app.SponsorFormField",
+    "forms_app.ContactFormField",
+    # The contact email and the statement's address, shown in every page's footer and more.
+    "home.CampaignSettings",
 ]
 
 
@@ -48,14 +52,14 @@ def purge_frontend_cache():
 
 
 def public_content_changed(**kwargs):
-    # After the commit: an instance rendering meanwhile must not store the old content under
-    # a token that looks new.
-    transaction.on_commit(invalidate_all_pages)
+    content_changed()
+    # After the commit, when the app serves the new content to the proxy's next request.
     transaction.on_commit(purge_frontend_cache)
 
 
 def new_code_deployed(**kwargs):
-    invalidate_all_pages()
+    # Pages rendered by the old code and templates must not outlive it.
+    content_changed()
 
 
 def live_page_moved_or_deleted(instance, **kwargs):

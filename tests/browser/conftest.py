@@ -15,6 +15,7 @@ from django.apps import apps
 from django.core.management import call_command
 
 from ..conftest import authenticator_for, current_code
+from ..servers import Mailbox, free_port
 
 # Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls from
 # the test body unless told that this thread is not really asynchronous.
@@ -53,18 +54,15 @@ def chromium_path():
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(playwright):
     path = chromium_path()
     if not Path(path).exists():
         require_or_skip(f"Chromium not found at {path}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
+    if playwright is None:
         require_or_skip("Playwright is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
@@ -97,11 +95,12 @@ def screenshot():
 
     def take(page, name, **options):
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOT_DIR / f"{name}.png"
+        file_name = f"{name}.{options.get('type', 'png').replace('jpeg', 'jpg')}"
+        path = SCREENSHOT_DIR / file_name
         page.screenshot(path=path, **options)
         if os.environ.get("UPDATE_DOCS_SCREENSHOTS"):
             DOCS_IMAGES_DIR.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, DOCS_IMAGES_DIR / f"{name}.png")
+            shutil.copyfile(path, DOCS_IMAGES_DIR / file_name)
         return path
 
     return take
@@ -142,3 +141,19 @@ def sign_in():
         page.get_by_role("button", name="Continue").click()
 
     return sign_in_as
+
+
+@pytest.fixture
+def mailbox(settings):
+    """A real SMTP server on loopback that the site (Django's SMTP backend) sends to."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = free_port()
+    settings.EMAIL_TIMEOUT = 5
+    server = Controller(mailbox, hostname="127.0.0.1", port=settings.EMAIL_PORT)
+    server.start()
+    yield mailbox
+    server.stop()

@@ -58,20 +58,20 @@ def test_supporter_submits_both_forms_and_organiser_lists_the_organisation(
     page.get_by_label("Message").fill("Our branch voted to sponsor the campaign.")
     page.get_by_label(re.compile("agrees to be listed publicly")).check()
     screenshot(page, "visitor-sponsor-form", full_page=True)
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="Send our sponsorship").click()
     expect(page.locator("h1")).to_have_text("Thank you")
     assert CampaignFormSubmission.objects.count() == 1
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign up").click()
     expect(page.locator("h1")).to_have_text("Sign up for updates")
     assert axe_violations(page) == []
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="Sign up", exact=True).click()
     expect(page.locator(".form-error-summary")).to_contain_text("Your email address")
     page.get_by_label("Your name").fill("Alex Supporter")
     page.get_by_label("Your email address").fill("alex@example.net")
     page.get_by_label("Tibet").check()
     page.get_by_label("Yes, email me updates about the campaign.").check()
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="Sign up", exact=True).click()
     expect(page.locator("h1")).to_have_text("Thank you")
     assert CampaignFormSubmission.objects.count() == 2
 
@@ -82,7 +82,7 @@ def test_supporter_submits_both_forms_and_organiser_lists_the_organisation(
     assert policy_violations == []
 
     page.goto(forms_site.url + emailed_path("sam@haringey-tc.example.org", "/confirm/"))
-    page.get_by_role("button", name="Confirm our endorsement").click()
+    page.get_by_role("button", name="Confirm our sponsorship").click()
     sponsors_page = SponsorIndexPage.objects.get(locale__language_code="en")
     page.goto(forms_site.url + sponsors_page.url)
     expect(page.locator(".sponsor-list")).not_to_contain_text("Haringey Trades Council")

@@ -37,13 +37,13 @@ def test_organisation_endorses_organiser_approves_visitor_sees_it(
     page.get_by_label("Your email address").fill("secretary@hackney.example")
     page.get_by_label("Your role in the organisation").fill("Secretary")
     page.get_by_label("My organisation agrees to be listed publicly").check()
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="Send our sponsorship").click()
     expect(page.locator("main")).to_contain_text("please open the link in it")
 
     # The contact follows the link in the confirmation email.
     page.goto(live_campaign.url + emailed_link("secretary@hackney.example", "/confirm/"))
-    page.get_by_role("button", name="Confirm our endorsement").click()
-    expect(page.locator("h1")).to_contain_text("your endorsement is confirmed")
+    page.get_by_role("button", name="Confirm our sponsorship").click()
+    expect(page.locator("h1")).to_contain_text("your sponsorship is confirmed")
     page.goto(live_campaign.url + sponsors_page.url)
     expect(page.locator(".sponsor-list")).not_to_contain_text("Hackney Trades Council")
 

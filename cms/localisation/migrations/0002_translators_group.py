@@ -4,7 +4,7 @@ from django.db import migrations
 from cms.localisation.translators import (
     TRANSLATORS,
     ensure_translators_group,
-    let_reviewers_publish_descriptions,
+    let_reviewers_publish_translations,
 )
 
 
@@ -15,7 +15,7 @@ def create_translators(apps, schema_editor):
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
     ensure_translators_group(apps)
-    let_reviewers_publish_descriptions(apps)
+    let_reviewers_publish_translations(apps)
 
 
 def remove_translators(apps, schema_editor):

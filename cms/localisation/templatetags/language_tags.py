@@ -6,9 +6,33 @@ from django.db.models import Q
 from django.utils.translation import get_language, get_language_info
 from wagtail.models import Page, Site
 
-from cms.pagecache.cache import remember
+from cms.pagecache.cache import cached_part
+
+from ..text_language import marking_source_text, source_text_attributes
 
 register = template.Library()
+
+# Open Graph names a language with its territory. Traditional Chinese is written for readers in
+# Hong Kong; Uyghur and Tibetan have no territory of their own in the standard's list.
+OPEN_GRAPH_LOCALES = {
+    "en": "en_GB",
+    "zh-hant": "zh_HK",
+    "zh-hans": "zh_CN",
+    "ug": "ug_CN",
+    "bo": "bo_CN",
+}
+
+
+@register.filter
+def og_locale(language_code):
+    return OPEN_GRAPH_LOCALES.get(language_code, language_code.replace("-", "_"))
+
+
+@register.filter
+def text_language(page):
+    """On an element showing a page's text: marks it as the source's language while the page
+    is not translated, so that the chrome around it keeps the reader's language."""
+    return source_text_attributes(page)
 
 
 @dataclass
@@ -38,7 +62,7 @@ def page_languages(context):
     current_code = get_language()
     # Every page shows these links and only publishing changes them: worked out once per
     # change for each page and language, not on every render.
-    return remember(
+    return cached_part(
         f"languages:{site.pk}:{page.pk if page else ''}:{current_code}",
         lambda: _page_languages(request, site, page, current_code),
     )
@@ -50,7 +74,12 @@ def _page_languages(request, site, page, current_code):
     if page is not None:
         wanted |= Q(translation_key=page.translation_key)
     versions, homes = {}, {}
-    for found in Page.objects.filter(wanted).live().select_related("locale"):
+    for found in (
+        Page.objects.filter(wanted)
+        .live()
+        .select_related("locale")
+        .annotate(**marking_source_text())
+    ):
         is_version = page is not None and found.translation_key == page.translation_key
         (versions if is_version else homes)[found.locale.language_code] = found
     languages = []
@@ -64,7 +93,7 @@ def _page_languages(request, site, page, current_code):
         version = versions.get(code)
         if version is not None:
             language.has_page = True
-            language.is_translated = version.alias_of_id is None
+            language.is_translated = not version.shows_source_text
             language.url = version.get_url(request)
             language.full_url = version.get_full_url(request)
         elif code in homes:

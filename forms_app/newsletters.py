@@ -1,0 +1,359 @@
+"""Newsletters sent by the site itself: wagtail-newsletter's campaign backend, over the outbox.
+
+An organiser writes a newsletter page, chooses its recipients (an audience, or one language of
+it) and sends it from the page's Newsletter tab. Sending stores one outgoing email per reader,
+all in one transaction with the campaign's "sent" mark, so the mail worker's claims send each
+exactly once; a hosted mailer never sees the list.
+
+Audiences come from the apps that hold the people, through the `register_newsletter_audiences`
+hook: this app registers its confirmed supporters, sponsors its approved sponsors' contacts."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import conditional_escape
+from django.utils.translation import gettext as _
+from wagtail import hooks
+from wagtail.log_actions import log
+from wagtail.models import Locale, Page
+from wagtail_newsletter import views as newsletter_views
+from wagtail_newsletter.audiences import Audience, AudienceSegment
+from wagtail_newsletter.campaign_backends import Campaign, CampaignBackend, CampaignBackendError
+from wagtail_newsletter.models import NewsletterPageMixin
+
+from cms.personal_data import PERSONAL_DATA_PERMISSION
+
+from .addresses import mailbox
+from .mail import send_email, send_to_many, unsubscribe_url
+from .models import (
+    ConsentRecord,
+    NewsletterCampaign,
+    OutgoingEmail,
+    Subscriber,
+    Suppression,
+)
+
+AUDIENCES_HOOK = "register_newsletter_audiences"
+SEND_ACTION = "forms_app.send_newsletter"
+# Stands in the rendered email for each reader's own unsubscribe link: a newsletter is rendered
+# once per language, not once per reader.
+UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/"
+# The admin addresses wagtail-newsletter adds (its views and its choosers, by URL namespace).
+NEWSLETTER_ADMIN_NAMESPACES = {
+    "wagtail_newsletter",
+    "audience_chooser",
+    "audience_segment_chooser",
+    "recipients_chooser",
+    "newsletter_recipients",
+}
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One person a newsletter goes to, and the language they asked to hear from us in."""
+
+    email: str
+    language: str
+
+
+@dataclass(frozen=True)
+class MailingAudience:
+    """People who agreed to hear from the campaign, as an app that holds them defines them."""
+
+    id: str
+    name: str
+    readers: Callable[[], Iterable[Reader]]
+
+
+def registered_audiences():
+    return {
+        audience.id: audience
+        for register in hooks.get_hooks(AUDIENCES_HOOK)
+        for audience in register()
+    }
+
+
+def consenting_supporters():
+    """Confirmed supporters with a confirmed consent to the newsletter or to updates."""
+    consented = ConsentRecord.objects.filter(
+        subscriber=OuterRef("pk"),
+        confirmed_at__isnull=False,
+        purpose__in=[ConsentRecord.Purpose.NEWSLETTER, ConsentRecord.Purpose.UPDATES],
+    )
+    supporters = Subscriber.objects.filter(confirmed_at__isnull=False).filter(Exists(consented))
+    for email, language in supporters.values_list("email", "language").iterator():
+        yield Reader(email, language)
+
+
+def supporters_audience():
+    return MailingAudience("supporters", _("Supporters"), consenting_supporters)
+
+
+def readers_of(audience_id, language=""):
+    """An audience's readers (in one language, if given), one per mailbox, none suppressed."""
+    audience = registered_audiences().get(audience_id)
+    if audience is None:
+        raise CampaignBackendError(_("That audience no longer exists."))
+    readers = {}
+    for reader in audience.readers():
+        if not language or reader.language == language:
+            readers.setdefault(mailbox(reader.email), reader)
+    suppressed = Suppression.suppressed_among(reader.email for reader in readers.values())
+    return [reader for reader in readers.values() if reader.email not in suppressed]
+
+
+def language_name(code):
+    return str(dict(settings.LANGUAGES).get(code, code))
+
+
+def segment_id(audience_id, language):
+    # wagtail-newsletter finds a segment's audience before the slash.
+    return f"{audience_id}/{language}"
+
+
+def newsletter_page(campaign_id):
+    """The newsletter in the site's main language, whose translations readers get."""
+    page = Page.objects.filter(translation_key=campaign_id, locale=Locale.get_default()).first()
+    if page is None:
+        raise CampaignBackendError(_("The newsletter page no longer exists."))
+    return page.specific
+
+
+@dataclass
+class Edition:
+    """A newsletter rendered in one language, with a placeholder for the unsubscribe link."""
+
+    language: str
+    subject: str
+    text: str
+    html: str
+
+    def html_for(self, address):
+        # The unsubscribe page in the reader's language, as the plain-text part's link is.
+        with translation.override(self.language):
+            link = conditional_escape(unsubscribe_url(address))
+        return self.html.replace(UNSUBSCRIBE_PLACEHOLDER, link)
+
+
+def editions_of(page):
+    """Each language the newsletter is published in (the main language as last saved), keyed
+    by language code; readers in any other language get the main language's."""
+    editions = {}
+    for language, version in page.newsletter_versions().items():
+        with translation.override(language):
+            editions[language] = Edition(
+                language=language,
+                subject=version.get_newsletter_subject(),
+                text=version.get_newsletter_text(),
+                html=version.get_newsletter_html({"unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER}),
+            )
+    return editions
+
+
+class OutboxCampaign(Campaign):
+    """A newsletter's sending as the admin's Newsletter tab shows it."""
+
+    def __init__(self, record):
+        self.record = record
+
+    @property
+    def is_scheduled(self):
+        return self.record.status == NewsletterCampaign.Status.SCHEDULED
+
+    @property
+    def is_sent(self):
+        return self.record.status == NewsletterCampaign.Status.SENT
+
+    @property
+    def status(self):
+        return self.record.get_status_display()
+
+    @property
+    def url(self):
+        # The page's history, where each send is logged with its audience and count.
+        if self.record.page_id is None:
+            return ""
+        return reverse("wagtailadmin_pages:history", args=[self.record.page_id])
+
+    def get_report(self):
+        """How the sending went, by count only: nobody's opens or clicks are known."""
+        by_status = dict(
+            self.record.emails.values_list("status").annotate(count=Count("pk")).order_by()
+        )
+        unsubscribed_since = 0
+        if self.record.send_at and self.is_sent:
+            unsubscribed_since = Suppression.objects.filter(
+                reason=Suppression.Reason.UNSUBSCRIBED, created_at__gte=self.record.send_at
+            ).count()
+        return {
+            "send_time": self.record.send_at,
+            "recipients": self.record.recipient_count,
+            "queued": by_status.get(OutgoingEmail.Status.QUEUED, 0),
+            "emails_sent": by_status.get(OutgoingEmail.Status.SENT, 0),
+            "failed": by_status.get(OutgoingEmail.Status.FAILED, 0),
+            "bounces": by_status.get(OutgoingEmail.Status.FAILED, 0),
+            "suppressed": by_status.get(OutgoingEmail.Status.SUPPRESSED, 0),
+            "unsubscribed_since": unsubscribed_since,
+        }
+
+
+class OutboxCampaignBackend(CampaignBackend):
+    """wagtail-newsletter's campaign backend for the site's own outbox and mail worker."""
+
+    name = "the site's outbox"
+
+    def get_audiences(self):
+        return [
+            # Names may be lazy translations; the chooser needs them as text.
+            Audience(
+                id=audience.id, name=str(audience.name), member_count=len(readers_of(audience.id))
+            )
+            for audience in registered_audiences().values()
+        ]
+
+    def get_audience_segments(self, audience_id):
+        counts = {}
+        for reader in readers_of(audience_id):
+            counts[reader.language] = counts.get(reader.language, 0) + 1
+        return [
+            AudienceSegment(
+                id=segment_id(audience_id, language),
+                name=language_name(language),
+                member_count=count,
+            )
+            for language, count in sorted(counts.items())
+        ]
+
+    def save_campaign(self, *, campaign_id=None, recipients, subject, html, from_name, reply_to):
+        # Each reader's email is rendered in their language when it is sent, not from `html`.
+        if not campaign_id:
+            raise CampaignBackendError(_("Save the page before sending it."))
+        page = newsletter_page(campaign_id)
+        campaign, _created = NewsletterCampaign.objects.get_or_create(campaign_id=campaign_id)
+        if campaign.status != NewsletterCampaign.Status.DRAFT:
+            raise CampaignBackendError(_("This newsletter has already been sent or scheduled."))
+        campaign.page = page
+        campaign.subject = subject[:255]
+        campaign.audience = recipients.audience if recipients else ""
+        campaign.segment = (recipients.segment or "") if recipients else ""
+        campaign.save()
+        return campaign_id
+
+    def get_campaign(self, campaign_id):
+        record = NewsletterCampaign.objects.filter(campaign_id=campaign_id).first()
+        return OutboxCampaign(record or NewsletterCampaign(campaign_id=campaign_id))
+
+    def send_test_email(self, *, campaign_id, email):
+        """One test email in each language the newsletter is published in."""
+        for edition in editions_of(newsletter_page(campaign_id)).values():
+            send_email(
+                email,
+                _("[Test] %(subject)s") % {"subject": edition.subject},
+                edition.text,
+                language=edition.language,
+                html_body=edition.html_for(email),
+            )
+
+    def send_campaign(self, campaign_id):
+        self.queue(campaign_id, timezone.now(), NewsletterCampaign.Status.SENT)
+
+    def schedule_campaign(self, campaign_id, schedule_time):
+        # Queued now, each email waiting until the time: the worker sends nothing before it,
+        # and an unsubscribe in between still stops that reader's email.
+        self.queue(campaign_id, schedule_time, NewsletterCampaign.Status.SCHEDULED)
+
+    @transaction.atomic
+    def unschedule_campaign(self, campaign_id):
+        campaign = NewsletterCampaign.objects.filter(campaign_id=campaign_id).first()
+        if campaign is None:
+            raise CampaignBackendError(_("This newsletter is not scheduled."))
+        unsent = campaign.emails.filter(
+            status=OutgoingEmail.Status.QUEUED, attempts=0, claim_token__isnull=True
+        )
+        if unsent.count() != campaign.emails.count() or not NewsletterCampaign.objects.filter(
+            pk=campaign.pk, status=NewsletterCampaign.Status.SCHEDULED
+        ).update(status=NewsletterCampaign.Status.DRAFT, send_at=None, recipient_count=0):
+            raise CampaignBackendError(_("This newsletter is already being sent."))
+        unsent.delete()
+
+    @transaction.atomic
+    def queue(self, campaign_id, send_at, status):
+        """Stores one email per reader with the campaign's new status, all or nothing. The
+        conditional UPDATE lets one request through: a second click, or a second organiser,
+        finds the campaign no longer a draft and queues nothing."""
+        campaign = NewsletterCampaign.objects.filter(campaign_id=campaign_id).first()
+        if campaign is None or not campaign.audience:
+            raise CampaignBackendError(_("Choose the newsletter's recipients first."))
+        taken = NewsletterCampaign.objects.filter(
+            pk=campaign.pk, status=NewsletterCampaign.Status.DRAFT
+        ).update(status=status, send_at=send_at)
+        if not taken:
+            raise CampaignBackendError(_("This newsletter has already been sent or scheduled."))
+        page = newsletter_page(campaign_id)
+        editions = editions_of(page)
+        main = editions[page.locale.language_code]
+        language = campaign.segment.partition("/")[2]
+        emails = []
+        for reader in readers_of(campaign.audience, language):
+            edition = editions.get(reader.language, main)
+            emails.append(
+                OutgoingEmail(
+                    recipient=reader.email,
+                    subject=edition.subject[:255],
+                    body=edition.text,
+                    html_body=edition.html_for(reader.email),
+                    language=edition.language,
+                    campaign=campaign,
+                    next_attempt_at=send_at,
+                )
+            )
+        stored = send_to_many(emails)
+        NewsletterCampaign.objects.filter(pk=campaign.pk).update(recipient_count=len(stored))
+        log(
+            page,
+            SEND_ACTION,
+            data={
+                "audience": campaign.audience,
+                "segment": campaign.segment,
+                "recipients": len(stored),
+                "send_at": send_at.isoformat(),
+            },
+        )
+
+
+class NewsletterAdminGuardMiddleware:
+    """Only those who may read personal data reach wagtail-newsletter's admin views, whose
+    audiences and counts are about people; its own views check nothing, and Wagtail gives its
+    choosers to anyone who can reach the admin."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        namespaces = set(request.resolver_match.namespaces)
+        if (
+            namespaces & NEWSLETTER_ADMIN_NAMESPACES
+            and request.user.is_authenticated
+            and not request.user.has_perm(PERSONAL_DATA_PERMISSION)
+        ):
+            raise PermissionDenied
+        return None
+
+
+def unschedule(request, page_id):
+    """wagtail-newsletter's unschedule view (cms/urls.py serves it at its address), for
+    newsletter pages only: on any other page it fails with a server error."""
+    if not request.user.has_perm(PERSONAL_DATA_PERMISSION):
+        raise PermissionDenied
+    get_object_or_404(Page.objects.type(NewsletterPageMixin), pk=page_id)
+    return newsletter_views.unschedule(request, page_id)

@@ -37,8 +37,6 @@ SHOWN_ON_PAGES = [
     "forms_app.SignupFormField",
     "forms_app.SponsorFormField",
     "forms_app.ContactFormField",
-    # The contact email and the statement's address, shown in every page's footer and more.
-    "home.CampaignSettings",
 ]
 
 
@@ -83,6 +81,14 @@ def sponsor_deleted(instance, **kwargs):
         public_content_changed()
 
 
+def campaign_settings_saved(created, **kwargs):
+    # The contact email and the statement's address show in every page's footer and more. Wagtail
+    # creates the row, empty, the first time a page reads it: that changes nothing anyone sees,
+    # and counting it would spend the cache on a new site's first visit.
+    if not created:
+        public_content_changed()
+
+
 def connect_content_signals():
     page_published.connect(public_content_changed)
     page_unpublished.connect(public_content_changed)
@@ -94,6 +100,8 @@ def connect_content_signals():
     for model in SHOWN_ON_PAGES:
         post_save.connect(public_content_changed, sender=model)
         post_delete.connect(public_content_changed, sender=model)
+    post_save.connect(campaign_settings_saved, sender="home.CampaignSettings")
+    post_delete.connect(public_content_changed, sender="home.CampaignSettings")
     pre_save.connect(remember_whether_sponsor_was_public, sender="sponsors.Sponsor")
     post_save.connect(sponsor_saved, sender="sponsors.Sponsor")
     post_delete.connect(sponsor_deleted, sender="sponsors.Sponsor")

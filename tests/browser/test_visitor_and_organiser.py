@@ -43,8 +43,9 @@ def test_organiser_publishes_a_pinned_update_that_visitors_see(
     sign_in(page, live_campaign.url, organiser, ORGANISER_PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Workers Against the CCP")
 
-    # The update index allows only update pages, so Wagtail goes straight to the form.
+    # The update index holds updates and newsletters: the organiser chooses an update.
     page.goto(f"{live_campaign.url}/admin/pages/{update_index.pk}/add_subpage/")
+    page.locator(f"a[href$='/add/home/updatepage/{update_index.pk}/']").click()
     page.fill("#id_title", "Picket of the embassy on Saturday")
     page.fill("#id_summary", "Join the picket at noon; bring banners and friends.")
     page.locator("[data-contentpath='body'] [role='textbox']").click()

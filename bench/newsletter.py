@@ -138,6 +138,8 @@ class Worker:
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(smtp_port),
             "FORMS_EMAIL_SEND_RATE": "0",
+            # Production cannot start without it; without it, every link costs a query.
+            "SITE_URL": "https://campaign.example.org",
             "FORMS_EMAIL_LEASE_SECONDS": str(LEASE_SECONDS),
         }
         self.process = subprocess.Popen(

@@ -205,8 +205,10 @@ class Outbox:
         return due if waiting_too else due.filter(next_attempt_at__lte=now)
 
     def claim(self, *, pks=None, waiting_too=False):
-        """Takes up to BATCH_SIZE due emails for this sender alone, under a new token. Emails
-        another sender holds are skipped, or taken over once their lease has run out."""
+        """Takes up to BATCH_SIZE due emails for this sender alone, under a new token, and
+        counts an attempt for each (given back for those it returns unsent; a sender killed
+        mid-batch leaves one attempt too many on the rest). Emails another sender holds are
+        skipped, or taken over once their lease has run out."""
         self.token = uuid.uuid4()
         now = timezone.now()
         due = self.due(now, waiting_too=waiting_too)
@@ -222,7 +224,9 @@ class Outbox:
                 .values_list("pk", flat=True)[:BATCH_SIZE]
             )
             due.filter(pk__in=candidates).update(
-                claim_token=self.token, claimed_until=now + self.lease
+                claim_token=self.token,
+                claimed_until=now + self.lease,
+                attempts=F("attempts") + 1,
             )
         return list(OutgoingEmail.objects.filter(claim_token=self.token).order_by("pk"))
 
@@ -281,8 +285,11 @@ class Outbox:
         not be reached, leaving the rest of the batch for later."""
         connection = get_connection()
         try:
+            # Once for the batch, which goes out within seconds: an unsubscribe after it
+            # stops the next email, not this one.
+            suppressed = Suppression.suppressed_among(email.recipient for email in batch)
             for email in batch:
-                if self.stopping.is_set() or self.send_claimed(email, connection):
+                if self.stopping.is_set() or self.send_claimed(email, connection, suppressed):
                     return not self.stopping.is_set()
             return False
         finally:
@@ -292,13 +299,13 @@ class Outbox:
             except Exception:  # a connection already broken has nothing left to close
                 pass
 
-    def send_claimed(self, email, connection):
+    def send_claimed(self, email, connection, suppressed):
         """Sends one claimed email, unless another sender has taken it over; returns True if
         the mail server could not be reached."""
-        if not self.start(email):
-            return False
         self.wait_for_send_rate()
-        if Suppression.is_suppressed(email.recipient):
+        if not self.still_holds(email):
+            return False
+        if email.recipient in suppressed:
             self.record(email, status=OutgoingEmail.Status.SUPPRESSED, body="", html_body="")
             return False
         try:
@@ -320,14 +327,20 @@ class Outbox:
         )
         return False
 
-    def start(self, email):
-        """Counts the attempt and renews the lease, if this sender still holds the email: a
-        lease runs out only for an email that waited too long behind others in its batch."""
-        started = OutgoingEmail.objects.filter(
+    def still_holds(self, email):
+        """Whether this sender may send the email: its lease has at least half its length left
+        (time for a slow send), or is renewed, which works only while no other sender has
+        taken the email over. Renewing is for an email that waited long behind slow sends in
+        its batch; the others cost no query here."""
+        now = timezone.now()
+        if email.claimed_until and now + self.lease / 2 < email.claimed_until:
+            return True
+        renewed_until = now + self.lease
+        renewed = OutgoingEmail.objects.filter(
             pk=email.pk, claim_token=self.token, status=OutgoingEmail.Status.QUEUED
-        ).update(attempts=F("attempts") + 1, claimed_until=timezone.now() + self.lease)
-        email.attempts += 1
-        return started == 1
+        ).update(claimed_until=renewed_until)
+        email.claimed_until = renewed_until
+        return renewed == 1
 
     def record_failure(self, email, error):
         # The error's text may name the address: only its kind and code are kept.
@@ -372,10 +385,11 @@ class Outbox:
                 self.outage_wait = min(self.outage_wait * 2, OUTAGE_LONGEST_SECONDS)
 
     def release_unsent(self):
-        """Gives back the rest of a batch, so that it need not wait for the lease to run out."""
+        """Gives back the rest of a batch, and the attempts counted for it, so that it need not
+        wait for the lease to run out."""
         try:
             OutgoingEmail.objects.filter(claim_token=self.token).update(
-                claim_token=None, claimed_until=None
+                claim_token=None, claimed_until=None, attempts=F("attempts") - 1
             )
         except db.Error:
             pass  # the lease runs out by itself

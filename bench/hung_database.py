@@ -49,6 +49,7 @@ def production_environment(database_url, static_root):
     return {
         "DJANGO_SETTINGS_MODULE": "cms.settings.production",
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(64),
+        "EMAIL_HASH_KEY": os.environ.get("EMAIL_HASH_KEY") or secrets.token_urlsafe(48),
         "SITE_URL": "https://campaign.example.org",
         # Production refuses Google's test keys; nothing here posts a form.
         "RECAPTCHA_PUBLIC_KEY": "bench-public-key",

@@ -1,6 +1,9 @@
 """The attacks of issue 12, as an infiltrated translator or editor would try them, each refused;
 and what organisers do instead: publish translations, sync them, learn what is out of date."""
 
+import re
+from html.parser import HTMLParser
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
@@ -409,3 +412,59 @@ def test_the_translations_report_forgets_a_withdrawn_sponsor(signed_in):
         response = signed_in(TRANSLATORS).get(url)
         assert response.status_code == 200
         assert sponsor.name not in response.content.decode()
+
+
+class VisibleText(HTMLParser):
+    """The words a person reads on an admin screen: text outside scripts and styles, button
+    and link titles, and the labels of the menu (which Wagtail sends as JSON for its script)."""
+
+    def __init__(self):
+        super().__init__()
+        self.words, self.skipping = [], None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "script" and attributes.get("id") == "wagtail-sidebar-props":
+            self.skipping = "menu"
+        elif tag in ("script", "style"):
+            self.skipping = tag
+        self.words += [
+            attributes[name] or "" for name in ("title", "aria-label") if name in attributes
+        ]
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.skipping = None
+
+    def handle_data(self, data):
+        if self.skipping == "menu":
+            self.words += re.findall(r'"(?:label|name)": "([^"]*)"', data)
+        elif self.skipping is None:
+            self.words.append(data)
+
+
+def words_on(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    parser = VisibleText()
+    parser.feed(response.content.decode())
+    return " ".join(parser.words)
+
+
+WAGTAIL_WORDS = re.compile(r"\b(alias(es)?|locales?|snippets?)\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("role", ["Organisers", TRANSLATORS])
+def test_the_admin_speaks_plainly_to_organisers_and_translators(signed_in, role):
+    translation = translate(PlatformPage.objects.get(locale__language_code="en"), "zh-hant", "綱領")
+    translation.save_target(publish=True)
+    chinese = translation.get_target_instance()
+    untranslated = UpdatePage.objects.filter(locale__language_code="ug").first()
+    client = signed_in(role)
+    for url in (
+        reverse("wagtailadmin_home"),
+        reverse("wagtailadmin_explore", args=[chinese.get_parent().pk]),
+        reverse("wagtailadmin_pages:edit", args=[chinese.pk]),
+        reverse("wagtailadmin_pages:edit", args=[untranslated.pk]),
+    ):
+        assert not WAGTAIL_WORDS.findall(words_on(client, url)), url

@@ -2,9 +2,12 @@
 draft Chinese translations the loader brings (waiting for review, never published by it)."""
 
 import re
+from pathlib import Path
 
 import pytest
+import wagtail_factories
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles import finders
 from wagtail.models import Page, Site
 from wagtail_localize.models import StringSegment, StringTranslation
 
@@ -162,6 +165,19 @@ def test_every_page_has_a_share_image_and_the_forms_share_links(campaign_site, c
         html = html_of(client, url)
         assert re.search(r'<meta property="og:image" content="http://localhost/static/', html)
         assert 'class="share-links"' in html, url
+
+
+def test_a_page_shares_its_own_picture_and_every_page_has_an_icon(campaign_site, client):
+    platform = in_english(PlatformPage)
+    platform.social_image = wagtail_factories.ImageFactory(title="Picket at the embassy")
+    platform.save_revision().publish()
+    html = html_of(client, platform.url)
+    assert re.search(
+        r'<meta property="og:image" content="http://localhost/media/images/[^"]*fill-1200x630', html
+    )
+    assert '<meta property="og:image:alt" content="Picket at the embassy">' in html
+    icon = re.search(r'<link rel="icon" href="/static/([^"]+)"', html)[1]
+    assert Path(finders.find(icon)).read_bytes().startswith(b"\x89PNG")
 
 
 def test_thank_you_page_offers_a_next_step(campaign_site, client):

@@ -9,13 +9,19 @@ connection is watched from a thread of its own, and one left waiting for a singl
 its deadline is shut down: the statement fails at once and the visitor gets the 503 page.
 psycopg has no client-side timeout for a statement, and TCP keepalives do not help: a frozen
 server's system still acknowledges every packet.
+
+A statement's deadline has to leave room for slow work, but a server that answers nothing
+should be found out sooner than that: once a request has waited a moment for one answer, the
+database is asked, on a connection of its own, for the simplest thing there is (the health
+probe). If that gets no answer within a second either, the database is taken to be down, and
+every request waiting on it is let go at once.
 """
 
 import os
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as ProbeTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +34,10 @@ from django.http import HttpResponse
 from django.template import loader
 from psycopg.pq import TransactionStatus
 
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.1
+# How long a request waits for one answer before the watchdog asks the database, with the
+# probe, whether it answers at all: longer than almost every statement a page runs.
+SUSPICION_SECONDS = 0.3
 # Before the first statement of its own, all a request asks of the server is to set up the
 # connection or, for a kept one, Django's check that it still works: a second is plenty.
 FIRST_ANSWER = 1
@@ -40,9 +49,11 @@ PROBE_DEADLINE_SECONDS = 1
 @dataclass
 class Watch:
     seconds: float
+    probes_when_kept_waiting: bool
     statements: int = 0  # counted as they start, so each wait is timed on its own
     waiting_since: float | None = None
     statement_waited_for: int = -1
+    probe: "Probe | None" = None  # asked during the current wait
 
 
 class Watchdog:
@@ -55,9 +66,9 @@ class Watchdog:
         self.thread_pid = None
 
     @contextmanager
-    def watching(self, database, seconds):
+    def watching(self, database, seconds, probes_when_kept_waiting=True):
         """Watch a Django database connection (`connections[alias]`) for the block's length."""
-        watch = Watch(seconds)
+        watch = Watch(seconds, probes_when_kept_waiting)
         with self.lock:
             self.watches[database] = watch
             if self.thread_pid != os.getpid():
@@ -91,10 +102,19 @@ class Watchdog:
         elif watch.waiting_since is None or watch.statement_waited_for != watch.statements:
             # Seen waiting for the first time, or for a statement started since the last look.
             watch.waiting_since, watch.statement_waited_for = now, watch.statements
-        elif now - watch.waiting_since >= (watch.seconds if watch.statements else FIRST_ANSWER):
-            shut_down(connection)
-            watch.waiting_since = None
-            database_health.failed()
+            watch.probe = None
+        else:
+            waited = now - watch.waiting_since
+            if watch.probes_when_kept_waiting and waited >= SUSPICION_SECONDS:
+                watch.probe = watch.probe or database_health.probe()
+                if watch.probe.has_failed_within(PROBE_DEADLINE_SECONDS):
+                    database_health.failed()
+            if waited >= (watch.seconds if watch.statements else FIRST_ANSWER) or (
+                watch.probes_when_kept_waiting and database_health.is_down
+            ):
+                shut_down(connection)
+                watch.waiting_since = None
+                database_health.failed()
 
 
 def is_waiting_for_server(connection):
@@ -132,6 +152,28 @@ def statement_deadline():
     return settings.DATABASE_STATEMENT_TIMEOUT + 1
 
 
+class Probe:
+    """One question to the database: `future` ends when it has answered or failed."""
+
+    def __init__(self, future: Future):
+        self.future = future
+        self.started = time.monotonic()
+
+    def has_failed_within(self, seconds):
+        """Whether the database failed to answer, or gave no answer in `seconds`. Never waits."""
+        if self.future.done():
+            return self.future.exception() is not None
+        return time.monotonic() - self.started >= seconds
+
+    def answers_within(self, seconds):
+        """Whether the database answers in `seconds` from when it was asked; waits until then."""
+        try:
+            self.future.result(timeout=max(0.0, self.started + seconds - time.monotonic()))
+        except (DatabaseError, ProbeTimeout):
+            return False
+        return True
+
+
 class DatabaseHealth:
     """Whether the database answers, as this process last found out, and a probe that finds
     out again: it reads the table every page is found through, in a thread and a connection of
@@ -156,17 +198,17 @@ class DatabaseHealth:
 
     def probe(self):
         with self.lock:
-            if self.running is None or self.running.done():
-                self.running = self.thread.submit(self.read)
+            if self.running is None or self.running.future.done():
+                self.running = Probe(self.thread.submit(self.read))
             return self.running
 
     def answers_within(self, seconds):
-        try:
-            self.probe().result(timeout=seconds)
-        except (DatabaseError, ProbeTimeout):
-            self.is_down = True
-            return False
-        return True
+        """Whether the database answers within `seconds` of being asked: a probe already
+        running was asked earlier, so an answer it has not had in time is known at once."""
+        if self.probe().answers_within(seconds):
+            return True
+        self.is_down = True
+        return False
 
     def read(self):
         from wagtail.models import Site
@@ -175,7 +217,9 @@ class DatabaseHealth:
         self.probing.active = True
         try:
             # The watchdog frees this thread from a server that never answers.
-            with watchdog.watching(database, PROBE_DEADLINE_SECONDS):
+            with watchdog.watching(
+                database, PROBE_DEADLINE_SECONDS, probes_when_kept_waiting=False
+            ):
                 Site.objects.exists()
         except DatabaseError:
             self.is_down = True
@@ -193,7 +237,8 @@ class DatabaseDeadlineMiddleware:
     """Gives up on a database that stops answering (see the module's text), and once it has,
     answers 503 at once, without trying it, until a probe finds it answering again: a worker
     kept waiting would hold up every visitor queued behind it, cached pages included. Placed
-    after the page cache, so a cached page is answered without it."""
+    before the page cache, which reads the content version from the database once a second;
+    the 503 comes only when a view is about to run, so a cached page is still answered."""
 
     def __init__(self, get_response):
         if (

@@ -273,6 +273,15 @@ class SilentListener:
             connection.close()
 
 
+def wait_until(condition, seconds=60, what="the condition"):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{what} did not happen within {seconds} s")
+
+
 class TcpRelay:
     """Forwards a local port to a real server; `cut()` drops every connection and refuses new
     ones (the server has gone away), `restore()` listens again. `freeze()` keeps every

@@ -17,7 +17,7 @@ from django.db import connection
 from forms_app.mail import BATCH_SIZE, send_email
 from forms_app.models import OutgoingEmail
 
-from .servers import Mailbox, MailWorker, TcpRelay, database_url, mail_server
+from .servers import Mailbox, MailWorker, TcpRelay, database_url, mail_server, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,15 +65,6 @@ def finish_with_a_second_worker(smtp_port):
         )
     finally:
         assert second.stop() == 0, "".join(second.log)
-
-
-def wait_until(condition, seconds=60, what="the condition"):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{what} did not happen within {seconds} s")
 
 
 class StallingMailbox(Mailbox):

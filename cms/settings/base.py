@@ -103,11 +103,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Right after the security middleware: a cached page is answered before anything else
-    # runs, with the headers that the middleware below added when it was stored.
-    "cms.pagecache.middleware.PageCacheMiddleware",
-    # Everything below may need the database, and gives up on it when it stops answering.
+    # Everything below may need the database, the page cache too (it reads the content version
+    # every second), and gives up on it when it stops answering.
     "cms.database.DatabaseDeadlineMiddleware",
+    # A cached page is answered before anything below runs, with the headers that the
+    # middleware below added when it was stored.
+    "cms.pagecache.middleware.PageCacheMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Their headers are stored with each cached page, so hits carry them too.

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import caches
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
@@ -37,6 +38,23 @@ def pytest_collection_modifyitems(items):
         if commits and not options.get("serialized_rollback"):
             options.update(transaction=True, serialized_rollback=True)
             item.add_marker(pytest.mark.django_db(**options), append=False)
+        if commits and "campaign_content" in item.fixturenames:
+            raise pytest.UsageError(
+                f"{item.nodeid} commits, so it cannot share its module's campaign content: "
+                "ask for committed_campaign_site instead of campaign_site"
+            )
+    # Within each run of one module's tests (pytest-django has already put the tests that commit
+    # after the others, as Django's runner does), the tests on the shared campaign content go
+    # last: the module's other tests never see that content, and it is built once per run.
+    run_starts = []
+    for index, item in enumerate(items):
+        starts_a_run = index == 0 or item.path != items[index - 1].path
+        run_starts.append(index if starts_a_run else run_starts[-1])
+    order = {
+        item.nodeid: (run_start, "campaign_content" in item.fixturenames)
+        for item, run_start in zip(items, run_starts, strict=True)
+    }
+    items.sort(key=lambda item: order[item.nodeid])
 
 
 @pytest.fixture(scope="session")
@@ -82,19 +100,45 @@ def without_translation_drafts(monkeypatch):
     monkeypatch.setattr(load_campaign_content, "TRANSLATION_FILES", {})
 
 
-@pytest.fixture
-def campaign_site(db, without_translation_drafts):
-    """The real campaign content, built by the same command `make run` uses, with every other
-    language still untranslated (see campaign_site_with_drafts)."""
+def load_campaign():
     call_command("load_campaign_content", stdout=io.StringIO())
     return HomePage.objects.get(depth=2, locale__language_code="en")
 
 
+@pytest.fixture(scope="module")
+def campaign_content(django_db_setup, django_db_blocker):
+    """The real campaign content, built once for a test module by the command `make run` uses,
+    with every other language still untranslated, and rolled back at the module's end. Each
+    test runs inside it and is rolled back on its own, as any database test is. Building it
+    takes seconds, and some 300 tests need it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(load_campaign_content, "TRANSLATION_FILES", {})
+            load_campaign()
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def campaign_site_with_drafts(db):
-    """The real campaign content exactly as `make run` loads it: Chinese drafts included."""
-    call_command("load_campaign_content", stdout=io.StringIO())
+def campaign_site(campaign_content, db, without_translation_drafts):
+    """The English home page of the real campaign content (see campaign_content). Loading the
+    content again in a test adds no Chinese drafts either."""
     return HomePage.objects.get(depth=2, locale__language_code="en")
+
+
+@pytest.fixture
+def campaign_site_with_drafts(campaign_content, db):
+    """The real campaign content exactly as `make run` loads it: the Chinese drafts are added
+    to the module's shared content, as loading again on a site that has it does."""
+    return load_campaign()
+
+
+@pytest.fixture
+def committed_campaign_site(transactional_db, without_translation_drafts):
+    """The campaign content of campaign_site, built afresh and committed, for a test that runs
+    the site in other threads or processes (a live server, gunicorn, nginx), which see only
+    committed data."""
+    return load_campaign()
 
 
 @pytest.fixture

@@ -114,7 +114,7 @@ def postgresql_test_database():
 
 
 @pytest.fixture
-def site_on_a_database_that_can_hang(campaign_site):
+def site_on_a_database_that_can_hang(committed_campaign_site):
     """The site under gunicorn, one worker so every request meets the same connection, on the
     tests' own PostgreSQL database through a relay; its front page cached."""
     relay = TcpRelay(*postgresql_test_database())
@@ -127,8 +127,8 @@ def site_on_a_database_that_can_hang(campaign_site):
     )
     try:
         for _ in range(2):
-            assert fetch(site.url + campaign_site.url)[0] == 200
-        yield site, relay, campaign_site
+            assert fetch(site.url + committed_campaign_site.url)[0] == 200
+        yield site, relay, committed_campaign_site
     finally:
         relay.thaw()
         site.stop()
@@ -182,7 +182,7 @@ def test_the_site_recovers_when_a_hung_database_answers_again(site_on_a_database
 
 
 @pytest.mark.django_db(transaction=True)
-def test_tables_locked_by_another_session_are_given_up_on(campaign_site):
+def test_tables_locked_by_another_session_are_given_up_on(committed_campaign_site):
     """A migration or a stuck transaction holding ACCESS EXCLUSIVE on the tables every page
     and the health check read: PostgreSQL's own statement timeout ends each wait."""
     postgresql_test_database()
@@ -198,10 +198,10 @@ def test_tables_locked_by_another_session_are_given_up_on(campaign_site):
         assert fetch(site.url + "/healthz")[0] == 200
         locker.execute("LOCK TABLE wagtailcore_site, wagtailcore_page IN ACCESS EXCLUSIVE MODE")
         assert fetch(site.url + "/healthz", timeout=5)[0] == 503
-        assert fetch(site.url + campaign_site.url, timeout=15)[0] == 503
+        assert fetch(site.url + committed_campaign_site.url, timeout=15)[0] == 503
         locker.rollback()
         assert fetch(site.url + "/healthz")[0] == 200
-        assert fetch(site.url + campaign_site.url)[0] == 200
+        assert fetch(site.url + committed_campaign_site.url)[0] == 200
     finally:
         locker.close()
         site.stop()

@@ -20,7 +20,13 @@ from django.db.models import F
 from django.urls import reverse
 
 from forms_app.addresses import mailbox
-from forms_app.models import MailAllowance, OutgoingEmail, SponsorFormPage, Subscriber
+from forms_app.models import (
+    MailAllowance,
+    OutgoingEmail,
+    SignupFormPage,
+    SponsorFormPage,
+    Subscriber,
+)
 
 from .forms_helpers import SIGNUP_ANSWERS, SPONSOR_ANSWERS, submit
 from .servers import Mailbox, MailWorker, database_url, mail_server, site_server
@@ -223,10 +229,11 @@ def fill_in(base, path, answers, source):
 
 @pytest.mark.django_db(transaction=True)
 def test_bombing_one_address_from_many_visitor_addresses_through_the_real_stack(
-    signup_form, settings
+    committed_campaign_site, settings
 ):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: set DATABASE_URL")
+    signup_form = SignupFormPage.objects.get(locale__language_code="en")
     sponsor_form = SponsorFormPage.objects.get(locale__language_code="en")
     victims = [VICTIM, "Victim@Example.net", "victim+campaign@example.net", "VICTIM+x@example.net"]
     site_settings = {

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from forms_app.addresses import HashedAddress
 from forms_app.mail import Outbox, send_email
-from forms_app.models import OutgoingEmail, Suppression
+from forms_app.models import OutgoingEmail, SignupFormPage, Suppression
 
 from .forms_helpers import SIGNUP_ANSWERS, submit
 
@@ -55,7 +55,10 @@ def mail_server(settings):
 
 # Committed for real, as the worker claims its emails in transactions of its own.
 @pytest.mark.django_db(transaction=True)
-def test_sign_up_queues_its_email_and_the_worker_sends_it(queued_emails, signup_form, client):
+def test_sign_up_queues_its_email_and_the_worker_sends_it(
+    queued_emails, committed_campaign_site, client
+):
+    signup_form = SignupFormPage.objects.get(locale__language_code="en")
     response = submit(client, signup_form, SIGNUP_ANSWERS)
 
     assert "Thank you" in response.text

@@ -65,24 +65,24 @@ def purged_by_wagtail(nginx):
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_anonymous_pages_are_kept_by_nginx(campaign_site, nginx):
-    status, headers, body = nginx.get(campaign_site.url)
+def test_anonymous_pages_are_kept_by_nginx(committed_campaign_site, nginx):
+    status, headers, body = nginx.get(committed_campaign_site.url)
     assert status == 200
     assert "https localhost/en/" in {
         key.replace("https", "https ", 1) for key in nginx.cached_keys()
     }
-    assert nginx.get(campaign_site.url)[2] == body
+    assert nginx.get(committed_campaign_site.url)[2] == body
 
 
-def test_the_apps_own_headers_stay_inside(campaign_site, nginx):
-    _, headers, _ = nginx.get(campaign_site.url)
+def test_the_apps_own_headers_stay_inside(committed_campaign_site, nginx):
+    _, headers, _ = nginx.get(committed_campaign_site.url)
     assert "X-Page-Cache" not in headers
     assert headers["Server"] == "nginx"
     assert headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def test_form_pages_are_never_kept(campaign_site, nginx):
-    signup_form = campaign_site.get_children().get(slug="sign-up")
+def test_form_pages_are_never_kept(committed_campaign_site, nginx):
+    signup_form = committed_campaign_site.get_children().get(slug="sign-up")
     tokens = {
         nginx.get(signup_form.url)[2].split('name="form_token" value="')[1][:40] for _ in "ab"
     }
@@ -90,12 +90,12 @@ def test_form_pages_are_never_kept(campaign_site, nginx):
     assert f"httpslocalhost{signup_form.url}" not in nginx.cached_keys()
 
 
-def test_publishing_shows_through_nginx_at_once(campaign_site, nginx, purged_by_wagtail):
-    assert "Picket at the embassy" not in nginx.get(campaign_site.url)[2]
-    update_index = UpdateIndexPage.objects.child_of(campaign_site).get()
+def test_publishing_shows_through_nginx_at_once(committed_campaign_site, nginx, purged_by_wagtail):
+    assert "Picket at the embassy" not in nginx.get(committed_campaign_site.url)[2]
+    update_index = UpdateIndexPage.objects.child_of(committed_campaign_site).get()
     update = UpdatePageFactory(parent=update_index, title="Picket at the embassy", live=False)
     update.save_revision().publish()
-    assert "Picket at the embassy" in nginx.get(campaign_site.url)[2]
+    assert "Picket at the embassy" in nginx.get(committed_campaign_site.url)[2]
 
 
 def test_uploaded_documents_are_never_served_by_file_name(stack):
@@ -109,7 +109,7 @@ def test_uploaded_documents_are_never_served_by_file_name(stack):
     assert nginx.get("/media/images/banner.txt")[:3:2] == (200, "a public image")
 
 
-def test_slow_clients_cost_nginx_a_connection_not_a_worker(campaign_site, nginx):
+def test_slow_clients_cost_nginx_a_connection_not_a_worker(committed_campaign_site, nginx):
     # More slow clients than gunicorn has workers, each still sending its request's headers.
     slow_clients = []
     for _ in range(8):

@@ -267,7 +267,7 @@ def test_simultaneous_submissions_are_each_counted(rf, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_posts_to_the_running_site_store_no_more_than_the_limit(
-    campaign_site, settings
+    committed_campaign_site, settings
 ):
     """The attack as it was made: many posts at once from one address, to gunicorn's workers in
     their own processes, counting in Redis and storing in PostgreSQL. 100 stored 2 when the

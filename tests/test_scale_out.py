@@ -39,19 +39,19 @@ def two_instances(django_db_setup, tmp_path_factory):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_instances_share_one_page_cache(campaign_site, two_instances):
+def test_instances_share_one_page_cache(committed_campaign_site, two_instances):
     first, second = two_instances
-    response, _ = first.get(campaign_site.url)
+    response, _ = first.get(committed_campaign_site.url)
     assert response.getheader(CACHE_STATUS_HEADER) == "miss"
-    response, _ = second.get(campaign_site.url)
+    response, _ = second.get(committed_campaign_site.url)
     assert response.getheader(CACHE_STATUS_HEADER) == "hit"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_publishing_shows_at_once_in_every_instance(campaign_site, two_instances):
+def test_publishing_shows_at_once_in_every_instance(committed_campaign_site, two_instances):
     for instance in two_instances:
-        instance.get(campaign_site.url)
-    update_index = UpdateIndexPage.objects.child_of(campaign_site).get()
+        instance.get(committed_campaign_site.url)
+    update_index = UpdateIndexPage.objects.child_of(committed_campaign_site).get()
     # A committed transaction, as in the admin: the cache is cleared once it commits.
     update = UpdatePageFactory(parent=update_index, title="Picket at the embassy", live=False)
     update.save_revision().publish()
@@ -59,7 +59,7 @@ def test_publishing_shows_at_once_in_every_instance(campaign_site, two_instances
     # MIRROR_SECONDS, no longer.
     time.sleep(MIRROR_SECONDS)
     for instance in two_instances:
-        response, body = instance.get(campaign_site.url)
+        response, body = instance.get(committed_campaign_site.url)
         assert response.status == 200
         assert "Picket at the embassy" in body
         response, _ = instance.get(update.url)

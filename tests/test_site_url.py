@@ -74,7 +74,7 @@ def test_emailed_links_use_site_url(
 
 @pytest.mark.django_db(transaction=True)
 def test_without_site_url_emailed_links_use_the_requests_host_and_port(
-    campaign_site, client, settings
+    committed_campaign_site, client, settings
 ):
     """As under `manage.py runserver` on any port: the emails are sent as the request ends."""
     settings.SITE_URL = ""

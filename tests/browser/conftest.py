@@ -7,15 +7,18 @@ the tests skip on a developer's machine and fail in CI (REQUIRE_BROWSER=1).
 import io
 import os
 import shutil
+import threading
+import time
 from importlib import import_module
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 
 from ..conftest import authenticator_for, current_code
-from ..servers import Mailbox, free_port
+from ..servers import Mailbox, free_port, wait_until
 
 # Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls from
 # the test body unless told that this thread is not really asynchronous.
@@ -65,13 +68,58 @@ def browser(playwright):
     browser.close()
 
 
+class ServerRequests:
+    """Counts the requests Django is in the middle of answering, in any thread."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.answering = 0
+        self.last_change = time.monotonic()
+
+    def started(self, **kwargs):
+        with self.lock:
+            self.answering += 1
+            self.last_change = time.monotonic()
+
+    def finished(self, **kwargs):
+        with self.lock:
+            self.answering -= 1
+            self.last_change = time.monotonic()
+
+    def wait_for_quiet(self, seconds):
+        """Until nothing has been asked or answered for `seconds`, counted from now at least."""
+        with self.lock:
+            self.last_change = time.monotonic()
+
+        def quiet():
+            with self.lock:
+                return not self.answering and time.monotonic() - self.last_change >= seconds
+
+        wait_until(quiet, seconds=30, what="the live server's last answer")
+
+
 @pytest.fixture
 def page(browser):
+    """A browser tab. When the test ends it leaves its page, and the test's database flush
+    waits until the live server has answered what leaving sent (an admin editing session's
+    release): answered during the flush, that request and the flush waited on each other's
+    locks until one gave up, and the flush's failure ended a whole run."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
-    yield page
-    context.close()
+    requests = ServerRequests()
+    request_started.connect(requests.started)
+    request_finished.connect(requests.finished)
+    try:
+        yield page
+        page.goto("about:blank")
+    finally:
+        context.close()
+        try:
+            requests.wait_for_quiet(seconds=0.5)
+        finally:
+            request_started.disconnect(requests.started)
+            request_finished.disconnect(requests.finished)
 
 
 # wagtail-localize makes its "Can submit translations" permission in a data migration, which the

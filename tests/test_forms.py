@@ -1,15 +1,19 @@
 import io
 import re
 import smtplib
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.test import Client
 from django.views.debug import ExceptionReporter
+from wagtail.models import Page
 
 from forms_app.models import (
+    CampaignFormPage,
     CampaignFormSubmission,
     OutgoingEmail,
     SignupFormPage,
@@ -45,6 +49,23 @@ def test_rewording_a_label_keeps_its_key(sponsor_form):
     field.save()
     field.refresh_from_db()
     assert field.clean_name == "organisation_name"
+
+
+def test_every_question_has_its_own_place_in_every_language(campaign_site):
+    """Questions sharing one place come in whatever order the database returns them, which on
+    PostgreSQL changes when one is edited."""
+    for page in Page.objects.type(CampaignFormPage).specific():
+        places = [field.sort_order for field in page.get_form_fields()]
+        assert places == list(range(len(places))), page
+
+
+def test_a_site_loaded_before_the_questions_had_places_gets_them_in_their_order(sponsor_form):
+    keys = sponsor_form.field_keys()
+    sponsor_form.form_fields.update(sort_order=None)
+    migration = import_module("forms_app.migrations.0005_questions_in_order")
+    migration.number_unordered_questions(apps, schema_editor=None)
+    assert [field.sort_order for field in sponsor_form.get_form_fields()] == list(range(len(keys)))
+    assert sponsor_form.field_keys() == keys
 
 
 def test_consent_boxes_start_unticked(signup_form, client):

@@ -364,6 +364,9 @@ class Command(BaseCommand):
                 "subject": form["subject"],
                 "form_fields": [
                     field_model(
+                        # Questions without an order come in whatever order the database
+                        # keeps them, which on PostgreSQL changes when one is edited.
+                        sort_order=number,
                         clean_name=field["key"],
                         label=field["label"],
                         help_text=field.get("help_text", ""),
@@ -371,7 +374,7 @@ class Command(BaseCommand):
                         required=field.get("required", True),
                         choices=field.get("choices", ""),
                     )
-                    for field in form["fields"]
+                    for number, field in enumerate(form["fields"])
                 ],
             }
 

@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -330,11 +330,68 @@ class UpdateIndexPage(RoutablePageMixin, CampaignPage):
         return UpdatesAtomFeed()(request, index_page=self)
 
 
-class UpdatePage(CampaignPage):
-    """A dated notice from the campaign; pin one to show it at the top of the main pages."""
+class SentAsNewsletter(NewsletterPageMixin):
+    """A page organisers may also send as an email, from its Newsletter tab, to an audience of
+    supporters (forms_app.newsletters), each reader in their language."""
+
+    base_form_class = WagtailAdminPageForm
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def get_newsletter_panels(cls):
+        """Whom the page goes to and sending it, for those who may read personal data: the
+        fields leave anyone else's form, so an Editor's save cannot change them either."""
+        panels = [
+            FieldPanel(**{**panel.clone_kwargs(), "permission": PERSONAL_DATA_PERMISSION})
+            if isinstance(panel, FieldPanel)
+            else panel
+            for panel in super().get_newsletter_panels()
+        ]
+        return [MultiFieldPanel(panels, heading="Sending", permission=PERSONAL_DATA_PERMISSION)]
+
+    def save(self, *args, **kwargs):
+        # wagtail-newsletter's campaign id is the page in all its languages: its translation
+        # key (forms_app.newsletters).
+        if not self.newsletter_campaign:
+            self.newsletter_campaign = str(self.translation_key)
+        return super().save(*args, **kwargs)
+
+    def has_newsletter_permission(self, user, action):
+        """Sending reaches people's inboxes from their addresses: Organisers only."""
+        return user.has_perm(PERSONAL_DATA_PERMISSION)
+
+    def newsletter_versions(self):
+        """The page as readers get it, by language: this language as last saved (what the
+        organiser previewed and sends), and each translation as published."""
+        versions = {self.locale.language_code: self.get_latest_revision_as_object()}
+        for translated in self.get_translations().live().specific().select_related("locale"):
+            versions[translated.locale.language_code] = translated
+        return versions
+
+    def get_newsletter_html(self, extra_context=None):
+        # In the page's own language, whoever renders it: its `lang` and `dir` too.
+        with translation.override(self.locale.language_code):
+            return super().get_newsletter_html(extra_context)
+
+    def get_newsletter_text(self):
+        with translation.override(self.locale.language_code):
+            return render_to_string(self.newsletter_text_template, self.get_newsletter_context())
+
+    def get_newsletter_subject(self):
+        with translation.override(self.locale.language_code):
+            return super().get_newsletter_subject()
+
+
+class UpdatePage(SentAsNewsletter, CampaignPage):
+    """A dated notice from the campaign; pin one to show it at the top of the main pages.
+    Organisers may also email it to supporters from its Newsletter tab."""
 
     parent_page_types = ["home.UpdateIndexPage"]
     subpage_types = []
+    newsletter_template = "home/email/update_page.html"
+    newsletter_text_template = "home/email/update_page.txt"
 
     published_on = models.DateField(
         null=True,
@@ -393,13 +450,12 @@ class UpdatePage(CampaignPage):
         return published_at and timezone.localdate(published_at)
 
 
-class NewsletterPage(NewsletterPageMixin, CampaignPage):
+class NewsletterPage(SentAsNewsletter, CampaignPage):
     """A newsletter organisers write, preview as the email, test and send to supporters from
     its Newsletter tab; publishing it puts its web version on the site."""
 
     parent_page_types = ["home.UpdateIndexPage"]
     subpage_types = []
-    base_form_class = WagtailAdminPageForm
     newsletter_template = "home/email/newsletter_page.html"
     newsletter_text_template = "home/email/newsletter_page.txt"
 
@@ -412,38 +468,6 @@ class NewsletterPage(NewsletterPageMixin, CampaignPage):
     content_panels = Page.content_panels + [FieldPanel("body")]
     # The web version is public once published; who it went to never is.
     api_fields = [APIField("body")]
-
-    def save(self, *args, **kwargs):
-        # wagtail-newsletter's campaign id is the newsletter in all its languages: its
-        # translation key (forms_app.newsletters).
-        if not self.newsletter_campaign:
-            self.newsletter_campaign = str(self.translation_key)
-        return super().save(*args, **kwargs)
-
-    def has_newsletter_permission(self, user, action):
-        """Sending reaches people's inboxes from their addresses: Organisers only."""
-        return user.has_perm(PERSONAL_DATA_PERMISSION)
-
-    def newsletter_versions(self):
-        """The newsletter as readers get it, by language: this language as last saved (what
-        the organiser previewed and sends), and each translation as published."""
-        versions = {self.locale.language_code: self.get_latest_revision_as_object()}
-        for translated in self.get_translations().live().specific().select_related("locale"):
-            versions[translated.locale.language_code] = translated
-        return versions
-
-    def get_newsletter_html(self, extra_context=None):
-        # In the newsletter's own language, whoever renders it: its `lang` and `dir` too.
-        with translation.override(self.locale.language_code):
-            return super().get_newsletter_html(extra_context)
-
-    def get_newsletter_text(self):
-        with translation.override(self.locale.language_code):
-            return render_to_string(self.newsletter_text_template, self.get_newsletter_context())
-
-    def get_newsletter_subject(self):
-        with translation.override(self.locale.language_code):
-            return super().get_newsletter_subject()
 
 
 # Where a meeting happens for a reader in the UK, whichever zone organisers hold it in.

@@ -25,7 +25,7 @@ from forms_app.models import (
     Suppression,
 )
 from forms_app.newsletters import SEND_ACTION
-from home.models import NewsletterPage, UpdateIndexPage
+from home.models import NewsletterPage, UpdateIndexPage, UpdatePage
 from sponsors.models import Sponsor
 
 from .factories import SponsorFactory
@@ -301,6 +301,91 @@ def test_after_sending_the_tab_reports_counts_and_no_opens(newsletter, supporter
     assert re.search(r"Readers it was queued for</dt><dd>4</dd>", tab)
     assert re.search(r"<dt>Sent</dt><dd>4</dd>", tab)
     assert "Opens:" not in tab
+
+
+CONFERENCE_IN_CHINESE = "首屆會議定於今夏在倫敦舉行"
+
+
+@pytest.fixture
+def conference_update(campaign_site):
+    """The campaign's own notice of the conference, as the content loader made it, with a
+    Simplified Chinese translation published and all supporters chosen as its recipients."""
+    update = UpdatePage.objects.get(
+        slug="inaugural-conference-planned-for-summer", locale__language_code="en"
+    )
+    update.newsletter_recipients = NewsletterRecipients.objects.create(
+        name="All supporters", audience="supporters"
+    )
+    update.save()
+    translated = update.get_translation(Locale.objects.get(language_code="zh-hans"))
+    translated.alias_of = None
+    translated.title = CONFERENCE_IN_CHINESE
+    translated.body = f"<p>{CONFERENCE_IN_CHINESE}。</p>"
+    translated.save_revision().publish()
+    return update
+
+
+def update_edit_form(update, **extra):
+    """An update's edit form as the admin posts it."""
+    return nested_form_data(
+        {
+            "title": update.title,
+            "slug": update.slug,
+            "published_on": "",
+            "summary": update.summary,
+            "body": rich_text(update.body),
+            "newsletter_recipients": update.newsletter_recipients_id,
+            "newsletter_subject": "",
+            **extra,
+        }
+    )
+
+
+def test_organiser_sends_an_existing_update_to_each_reader_in_their_language(
+    conference_update, supporters, signed_in, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in("Organisers").post(
+            reverse("wagtailadmin_pages:edit", args=[conference_update.pk]),
+            update_edit_form(conference_update, **{"newsletter-action": "send_campaign"}),
+        )
+
+    assert response.status_code == 302
+    received = {message.to[0]: message for message in mail.outbox}
+    assert sorted(received) == sorted(supporters)
+    assert len(mail.outbox) == len(supporters)
+    chinese = received["reader.zh@example.net"]
+    assert chinese.subject == CONFERENCE_IN_CHINESE
+    assert CONFERENCE_IN_CHINESE in chinese.body and CONFERENCE_IN_CHINESE in html_part(chinese)
+    english = received["reader.en@example.net"]
+    assert english.subject == conference_update.title
+    assert "Planning meetings will continue" in english.body
+    assert '<html lang="en" dir="ltr">' in html_part(english)
+    assert "Read this update on the website" in html_part(english)
+    entry = PageLogEntry.objects.get(action=SEND_ACTION, page=conference_update)
+    assert entry.data["recipients"] == len(supporters)
+
+
+def test_editors_neither_see_nor_change_whom_an_update_goes_to(
+    conference_update, supporters, signed_in
+):
+    editor = signed_in("Editors")
+    edit = reverse("wagtailadmin_pages:edit", args=[conference_update.pk])
+    chosen = conference_update.newsletter_recipients_id
+    others = NewsletterRecipients.objects.create(name="Sponsors", audience="sponsors")
+
+    page = editor.get(edit).content.decode()
+    assert 'name="newsletter_recipients"' not in page
+    assert 'value="send_campaign"' not in page
+    response = editor.post(
+        edit, update_edit_form(conference_update, newsletter_recipients=others.pk)
+    )
+
+    assert response.status_code == 302
+    conference_update.refresh_from_db()
+    assert conference_update.newsletter_recipients_id == chosen
+    assert not OutgoingEmail.objects.exists()
 
 
 def test_editors_see_no_send_buttons(newsletter, signed_in):

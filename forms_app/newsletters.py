@@ -8,19 +8,21 @@ exactly once; a hosted mailer never sees the list.
 Audiences come from the apps that hold the people, through the `register_newsletter_audiences`
 hook: this app registers its confirmed supporters, sponsors its approved sponsors' contacts."""
 
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, JSONField, OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import conditional_escape
 from django.utils.translation import gettext as _
 from wagtail import hooks
+from wagtail.contrib.forms.forms import FormBuilder
 from wagtail.log_actions import log
 from wagtail.models import Locale, Page
 from wagtail_newsletter import views as newsletter_views
@@ -36,11 +38,16 @@ from .models import (
     ConsentRecord,
     NewsletterCampaign,
     OutgoingEmail,
+    SignupFormField,
     Subscriber,
     Suppression,
 )
 
 AUDIENCES_HOOK = "register_newsletter_audiences"
+# The sign-up form's questions that segments are made of (home/content/campaign.toml).
+COUNTRY_KEY = "country"
+INTERESTS_KEY = "interests"
+SEGMENT_KINDS = {"language", "country", "interest"}
 SEND_ACTION = "forms_app.send_newsletter"
 # Stands in the rendered email for each reader's own unsubscribe link: a newsletter is rendered
 # once per language, not once per reader.
@@ -57,10 +64,22 @@ NEWSLETTER_ADMIN_NAMESPACES = {
 
 @dataclass(frozen=True)
 class Reader:
-    """One person a newsletter goes to, and the language they asked to hear from us in."""
+    """One person a newsletter goes to, the language they asked to hear from us in, and what
+    they told us of themselves, for segments: their country and interests, as the English form
+    words them."""
 
     email: str
     language: str
+    country: str = ""
+    interests: tuple[str, ...] = ()
+
+    def in_segment(self, kind, value):
+        """Whether the reader is in a segment (one of SEGMENT_KINDS, see segment_id)."""
+        if kind == "country":
+            return country_key(self.country) == value
+        if kind == "interest":
+            return value in self.interests
+        return self.language == value
 
 
 @dataclass(frozen=True)
@@ -80,30 +99,74 @@ def registered_audiences():
     }
 
 
+def interests_in_english():
+    """Every sign-up form's interest choices, in any language, to the English form's wording: a
+    translation keeps the English choices' order."""
+    fields = {}
+    for field in SignupFormField.objects.filter(clean_name=INTERESTS_KEY).select_related(
+        "page__locale"
+    ):
+        choices = [value for value, _label in FormBuilder([]).get_formatted_field_choices(field)]
+        fields[field.page.translation_key, field.page.locale.language_code] = choices
+    main_language = Locale.get_default().language_code
+    in_english = {}
+    for (translation_key, _language), choices in fields.items():
+        english = fields.get((translation_key, main_language), choices)
+        in_english.update(zip(choices, english, strict=False))
+    return in_english
+
+
 def consenting_supporters():
-    """Confirmed supporters with a confirmed consent to the newsletter or to updates."""
+    """Confirmed supporters with a confirmed consent to the newsletter or to updates, with the
+    country and interests of their latest confirmed sign-up while the retention setting keeps
+    it (FORMS_RETENTION_DAYS): only a confirmed address's answers put anyone in a segment."""
     consented = ConsentRecord.objects.filter(
         subscriber=OuterRef("pk"),
         confirmed_at__isnull=False,
         purpose__in=[ConsentRecord.Purpose.NEWSLETTER, ConsentRecord.Purpose.UPDATES],
     )
-    supporters = Subscriber.objects.filter(confirmed_at__isnull=False).filter(Exists(consented))
-    for email, language in supporters.values_list("email", "language").iterator():
-        yield Reader(email, language)
+    latest_answers = (
+        ConsentRecord.objects.filter(
+            subscriber=OuterRef("pk"), confirmed_at__isnull=False, submission__isnull=False
+        )
+        .order_by("-confirmed_at", "-pk")
+        .values("submission__form_data")[:1]
+    )
+    supporters = (
+        Subscriber.objects.filter(confirmed_at__isnull=False)
+        .filter(Exists(consented))
+        .annotate(answers=Subquery(latest_answers, output_field=JSONField()))
+    )
+    in_english = interests_in_english()
+    for email, language, answers in supporters.values_list(
+        "email", "language", "answers"
+    ).iterator():
+        answers = answers or {}
+        ticked = answers.get(INTERESTS_KEY) or []
+        yield Reader(
+            email,
+            language,
+            country=str(answers.get(COUNTRY_KEY) or "").strip(),
+            interests=tuple(in_english.get(choice, choice) for choice in ticked),
+        )
 
 
 def supporters_audience():
     return MailingAudience("supporters", _("Supporters"), consenting_supporters)
 
 
-def readers_of(audience_id, language=""):
-    """An audience's readers (in one language, if given), one per mailbox, none suppressed."""
+def readers_of(audience_id, segment=""):
+    """An audience's readers (of one segment, if given: see segment_id), one per mailbox, none
+    suppressed."""
     audience = registered_audiences().get(audience_id)
     if audience is None:
         raise CampaignBackendError(_("That audience no longer exists."))
+    kind, value = segment.partition(":")[::2] if ":" in segment else ("language", segment)
+    if kind not in SEGMENT_KINDS:
+        raise CampaignBackendError(_("That segment no longer exists."))
     readers = {}
     for reader in audience.readers():
-        if not language or reader.language == language:
+        if not segment or reader.in_segment(kind, value):
             readers.setdefault(mailbox(reader.email), reader)
     suppressed = Suppression.suppressed_among(reader.email for reader in readers.values())
     return [reader for reader in readers.values() if reader.email not in suppressed]
@@ -113,9 +176,37 @@ def language_name(code):
     return str(dict(settings.LANGUAGES).get(code, code))
 
 
-def segment_id(audience_id, language):
-    # wagtail-newsletter finds a segment's audience before the slash.
-    return f"{audience_id}/{language}"
+def country_key(country):
+    """A country as segments compare it: "UK", "uk " and "Uk" are one."""
+    return " ".join(country.split()).casefold()
+
+
+def segment_id(audience_id, kind, value):
+    """ "supporters/zh-hans" for a language (as ids were before there were other kinds),
+    "supporters/country:united kingdom", "supporters/interest:Tibet". wagtail-newsletter finds
+    a segment's audience before the slash."""
+    return f"{audience_id}/{value}" if kind == "language" else f"{audience_id}/{kind}:{value}"
+
+
+def segments_of(readers):
+    """(kind, value, name, how many readers) for each language, country and interest among
+    the readers, each kind in alphabetical order. A country is named as most of its readers
+    spell it."""
+    languages, countries, interests = Counter(), Counter(), Counter()
+    spellings = defaultdict(Counter)
+    for reader in readers:
+        languages[reader.language] += 1
+        if reader.country:
+            countries[country_key(reader.country)] += 1
+            spellings[country_key(reader.country)][reader.country] += 1
+        interests.update(set(reader.interests))
+    for language, count in sorted(languages.items()):
+        yield "language", language, language_name(language), count
+    for key, count in sorted(countries.items()):
+        name = spellings[key].most_common(1)[0][0]
+        yield "country", key, _("Country: %(country)s") % {"country": name}, count
+    for interest, count in sorted(interests.items()):
+        yield "interest", interest, _("Interested in: %(interest)s") % {"interest": interest}, count
 
 
 def newsletter_page(campaign_id):
@@ -219,16 +310,11 @@ class OutboxCampaignBackend(CampaignBackend):
         ]
 
     def get_audience_segments(self, audience_id):
-        counts = {}
-        for reader in readers_of(audience_id):
-            counts[reader.language] = counts.get(reader.language, 0) + 1
         return [
             AudienceSegment(
-                id=segment_id(audience_id, language),
-                name=language_name(language),
-                member_count=count,
+                id=segment_id(audience_id, kind, value), name=str(name), member_count=count
             )
-            for language, count in sorted(counts.items())
+            for kind, value, name, count in segments_of(readers_of(audience_id))
         ]
 
     def save_campaign(self, *, campaign_id=None, recipients, subject, html, from_name, reply_to):
@@ -299,9 +385,8 @@ class OutboxCampaignBackend(CampaignBackend):
         page = newsletter_page(campaign_id)
         editions = editions_of(page)
         main = editions[page.locale.language_code]
-        language = campaign.segment.partition("/")[2]
         emails = []
-        for reader in readers_of(campaign.audience, language):
+        for reader in readers_of(campaign.audience, campaign.segment.partition("/")[2]):
             edition = editions.get(reader.language, main)
             emails.append(
                 OutgoingEmail(

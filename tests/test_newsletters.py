@@ -5,6 +5,7 @@ import datetime
 import re
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.utils import timezone
 from wagtail.models import Locale, PageLogEntry
 from wagtail.rich_text import RichText
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
+from wagtail_localize.operations import translate_object
 from wagtail_newsletter.models import NewsletterRecipients
 
 from cms.localisation.translators import TRANSLATORS
@@ -21,14 +23,17 @@ from forms_app.models import (
     ConsentRecord,
     NewsletterCampaign,
     OutgoingEmail,
+    SignupFormField,
+    SignupFormPage,
     Subscriber,
     Suppression,
 )
-from forms_app.newsletters import SEND_ACTION
+from forms_app.newsletters import SEND_ACTION, OutboxCampaignBackend
 from home.models import NewsletterPage, UpdateIndexPage, UpdatePage
 from sponsors.models import Sponsor
 
 from .factories import SponsorFactory
+from .forms_helpers import SIGNUP_ANSWERS, submit
 from .newsletter_helpers import backend_campaign
 
 ENGLISH_TEXT = "Join the picket on Saturday."
@@ -386,6 +391,111 @@ def test_editors_neither_see_nor_change_whom_an_update_goes_to(
     conference_update.refresh_from_db()
     assert conference_update.newsletter_recipients_id == chosen
     assert not OutgoingEmail.objects.exists()
+
+
+INTERESTS_IN_CHINESE = "香港\n西藏\n维吾尔地区\n台湾\n中国工人的斗争\n活动和会议"
+
+
+@pytest.fixture
+def confirmed_sign_up(settings, answering_at_test_speed, django_capture_on_commit_callbacks):
+    """Signs someone up through a sign-up form page, as a visitor of their own, and confirms by
+    the link they are emailed."""
+    settings.FORMS_RATE_LIMITS = [(100, 60)]
+
+    def sign_up(page, **answers):
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            submit(Client(), page, {**SIGNUP_ANSWERS, **answers})
+        (message,) = mail.outbox
+        link = re.search(r"https?://[^/\s]+(/\S*/supporters/confirm/\S+/)", message.body)[1]
+        assert Client().post(link).status_code == 200
+
+    return sign_up
+
+
+@pytest.fixture
+def chinese_signup_form(signup_form):
+    """The sign-up form in Simplified Chinese, its interests worded in Chinese."""
+    translate_object(signup_form, [Locale.objects.get(language_code="zh-hans")])
+    page = signup_form.get_translation(Locale.objects.get(language_code="zh-hans"))
+    SignupFormField.objects.filter(page=page, clean_name="interests").update(
+        choices=INTERESTS_IN_CHINESE
+    )
+    page = SignupFormPage.objects.get(pk=page.pk)
+    page.save_revision().publish()
+    return page
+
+
+@pytest.fixture
+def supporters_by_country_and_interest(
+    signup_form, chinese_signup_form, confirmed_sign_up, django_capture_on_commit_callbacks
+):
+    confirmed_sign_up(signup_form, email="ann@example.net", interests=["Tibet"])
+    confirmed_sign_up(
+        signup_form, email="ben@example.net", country=" united kingdom", interests=["Taiwan"]
+    )
+    confirmed_sign_up(
+        chinese_signup_form, email="chen@example.net", country="Taiwan", interests=["西藏", "台湾"]
+    )
+    # Signed up, never confirmed: in no segment, nor in the audience.
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(Client(), signup_form, {**SIGNUP_ANSWERS, "email": "dee@example.net"})
+
+
+def test_supporters_are_segmented_by_country_and_interest_whatever_the_forms_language(
+    supporters_by_country_and_interest,
+):
+    segments = {
+        segment.id: (segment.name, segment.member_count)
+        for segment in OutboxCampaignBackend().get_audience_segments("supporters")
+    }
+
+    assert segments == {
+        "supporters/en": ("English", 2),
+        "supporters/zh-hans": ("简体中文", 1),
+        "supporters/country:united kingdom": ("Country: United Kingdom", 2),
+        "supporters/country:taiwan": ("Country: Taiwan", 1),
+        "supporters/interest:Taiwan": ("Interested in: Taiwan", 2),
+        "supporters/interest:Tibet": ("Interested in: Tibet", 2),
+    }
+
+
+@pytest.mark.parametrize(
+    ("segment", "readers"),
+    [
+        ("supporters/interest:Tibet", ["ann@example.net", "chen@example.net"]),
+        ("supporters/country:united kingdom", ["ann@example.net", "ben@example.net"]),
+    ],
+)
+def test_a_country_or_interest_segment_reaches_only_its_readers(
+    segment, readers, supporters_by_country_and_interest, newsletter, signed_in, act
+):
+    NewsletterRecipients.objects.filter(pk=newsletter.newsletter_recipients_id).update(
+        segment=segment
+    )
+    mail.outbox.clear()
+
+    act(signed_in("Organisers"), newsletter, "send_campaign")
+
+    assert sorted(message.to[0] for message in mail.outbox) == readers
+
+
+def test_a_segment_that_no_longer_exists_sends_nothing_and_says_so(
+    newsletter, supporters, signed_in, act
+):
+    NewsletterRecipients.objects.filter(pk=newsletter.newsletter_recipients_id).update(
+        segment="supporters/county:kent"
+    )
+    mail.outbox.clear()
+
+    response = act(signed_in("Organisers"), newsletter, "send_campaign")
+
+    assert mail.outbox == []
+    assert not OutgoingEmail.objects.exists()
+    assert any(
+        "That segment no longer exists." in str(message)
+        for message in get_messages(response.wsgi_request)
+    )
 
 
 def test_editors_see_no_send_buttons(newsletter, signed_in):

@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import GroupPagePermission, Page
 
@@ -162,6 +163,8 @@ def test_nothing_a_supporter_typed_appears_anywhere_public(
         "/admin/snippets/sponsors/sponsor/",
         f"/admin/pages/{newsletter.pk}/edit/",
         f"/admin/pages/{newsletter.pk}/history/",
+        # The newsletter's segments are named by what supporters typed as their country.
+        reverse("audience_segment_chooser:choose") + "?audience=supporters",
         "/admin/reports/site-history/",
     ]
     for url in admin_urls:

@@ -52,6 +52,8 @@ SEND_ACTION = "forms_app.send_newsletter"
 # Stands in the rendered email for each reader's own unsubscribe link: a newsletter is rendered
 # once per language, not once per reader.
 UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/"
+# The name of the Newsletter tab's buttons on a page's edit form.
+NEWSLETTER_ACTION_FIELD = "newsletter-action"
 # The admin addresses wagtail-newsletter adds (its views and its choosers, by URL namespace).
 NEWSLETTER_ADMIN_NAMESPACES = {
     "wagtail_newsletter",
@@ -415,8 +417,10 @@ class OutboxCampaignBackend(CampaignBackend):
 
 class NewsletterAdminGuardMiddleware:
     """Only those who may read personal data reach wagtail-newsletter's admin views, whose
-    audiences and counts are about people; its own views check nothing, and Wagtail gives its
-    choosers to anyone who can reach the admin."""
+    audiences and counts are about people, or press its buttons on a page's edit form; its own
+    views check nothing, Wagtail gives its choosers to anyone who can reach the admin, and an
+    edit form posted by anyone else with an action it does not know is a server error in
+    wagtail-newsletter 0.2.4 (its refusal message looks the action's name up and fails)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -425,12 +429,15 @@ class NewsletterAdminGuardMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated or request.user.has_perm(PERSONAL_DATA_PERMISSION):
+            return None
         namespaces = set(request.resolver_match.namespaces)
-        if (
-            namespaces & NEWSLETTER_ADMIN_NAMESPACES
-            and request.user.is_authenticated
-            and not request.user.has_perm(PERSONAL_DATA_PERMISSION)
-        ):
+        presses_a_button = (
+            "wagtailadmin_pages" in namespaces
+            and request.method == "POST"
+            and NEWSLETTER_ACTION_FIELD in request.POST
+        )
+        if namespaces & NEWSLETTER_ADMIN_NAMESPACES or presses_a_button:
             raise PermissionDenied
         return None
 

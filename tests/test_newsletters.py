@@ -506,10 +506,12 @@ def test_editors_see_no_send_buttons(newsletter, signed_in):
 
 
 @pytest.mark.parametrize("group_name", ["Editors", TRANSLATORS])
-def test_volunteers_cannot_send(group_name, newsletter, supporters, signed_in, act):
+@pytest.mark.parametrize("action", ["send_campaign", "send_test_email", "no_such_action", ""])
+def test_volunteers_cannot_send(group_name, action, newsletter, supporters, signed_in, act):
     mail.outbox.clear()
-    act(signed_in(group_name), newsletter, "send_campaign")
+    response = act(signed_in(group_name), newsletter, action)
 
+    assert response.status_code == 403
     assert mail.outbox == []
     assert not OutgoingEmail.objects.exists()
 

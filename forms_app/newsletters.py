@@ -145,6 +145,8 @@ def consenting_supporters():
     ).iterator():
         answers = answers or {}
         ticked = answers.get(INTERESTS_KEY) or []
+        # One answer, not a list, if organisers made the question a single choice.
+        ticked = [ticked] if isinstance(ticked, str) else ticked
         yield Reader(
             email,
             language,
@@ -194,19 +196,18 @@ def segments_of(readers):
     """(kind, value, name, how many readers) for each language, country and interest among
     the readers, each kind in alphabetical order. A country is named as most of its readers
     spell it."""
-    languages, countries, interests = Counter(), Counter(), Counter()
-    spellings = defaultdict(Counter)
+    languages, interests = Counter(), Counter()
+    countries = defaultdict(Counter)
     for reader in readers:
         languages[reader.language] += 1
         if reader.country:
-            countries[country_key(reader.country)] += 1
-            spellings[country_key(reader.country)][reader.country] += 1
+            countries[country_key(reader.country)][reader.country] += 1
         interests.update(set(reader.interests))
     for language, count in sorted(languages.items()):
         yield "language", language, language_name(language), count
-    for key, count in sorted(countries.items()):
-        name = spellings[key].most_common(1)[0][0]
-        yield "country", key, _("Country: %(country)s") % {"country": name}, count
+    for key, spellings in sorted(countries.items()):
+        name = spellings.most_common(1)[0][0]
+        yield "country", key, _("Country: %(country)s") % {"country": name}, spellings.total()
     for interest, count in sorted(interests.items()):
         yield "interest", interest, _("Interested in: %(interest)s") % {"interest": interest}, count
 

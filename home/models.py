@@ -335,6 +335,8 @@ class SentAsNewsletter(NewsletterPageMixin):
     supporters (forms_app.newsletters), each reader in their language."""
 
     base_form_class = WagtailAdminPageForm
+    # The campaign id is the same in every language (see save), never text for translators.
+    override_translatable_fields = [SynchronizedField("newsletter_campaign")]
 
     class Meta:
         abstract = True

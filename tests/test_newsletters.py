@@ -13,6 +13,7 @@ from django.utils import timezone
 from wagtail.models import Locale, PageLogEntry
 from wagtail.rich_text import RichText
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
+from wagtail_localize.models import StringSegment, TranslationSource
 from wagtail_localize.operations import translate_object
 from wagtail_newsletter.models import NewsletterRecipients
 
@@ -496,6 +497,14 @@ def test_a_segment_that_no_longer_exists_sends_nothing_and_says_so(
         "That segment no longer exists." in str(message)
         for message in get_messages(response.wsgi_request)
     )
+
+
+def test_translators_are_never_given_the_campaign_id_to_translate(newsletter):
+    source, _created = TranslationSource.get_or_create_from_instance(newsletter)
+    paths = StringSegment.objects.filter(source=source).values_list("context__path", flat=True)
+
+    assert newsletter.newsletter_campaign
+    assert "newsletter_campaign" not in set(paths)
 
 
 def test_editors_see_no_send_buttons(newsletter, signed_in):

@@ -194,12 +194,30 @@ def test_translations_keep_their_placeholders(folder):
             assert set(placeholder.findall(translation)) <= expected, (folder, entry.msgid)
 
 
+def blocktranslate_messages(template_text):
+    """The message ids of a template's {% blocktranslate %} blocks without a plural, as
+    `make messages` writes them: each {{ variable }} as %(variable)s, a `trimmed` block's lines
+    joined by single spaces."""
+    blocks = re.findall(
+        r"{% blocktranslate([^%]*)%}(.*?){% endblocktranslate %}", template_text, re.S
+    )
+    for options, body in blocks:
+        if "{% plural %}" in body:
+            continue
+        message = re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", body)
+        if "trimmed" in options:
+            message = " ".join(line.strip() for line in message.splitlines() if line.strip())
+        yield message
+
+
 def test_every_template_string_is_in_the_catalogues():
     """A string marked in a template but missing from locale/ means `make messages` was not run."""
     marked = set()
     for template in (Path(settings.BASE_DIR) / "templates").rglob("*.html"):
-        marked |= set(re.findall(r'{% translate "([^"]+)"', template.read_text()))
-        marked |= set(re.findall(r"{% translate '([^']+)'", template.read_text()))
+        text = template.read_text()
+        marked |= set(re.findall(r'{% translate "([^"]+)"', text))
+        marked |= set(re.findall(r"{% translate '([^']+)'", text))
+        marked |= set(blocktranslate_messages(text))
     for folder in CATALOGUES.values():
         catalogue = polib.pofile(LOCALE_DIR / folder / "LC_MESSAGES" / "django.po")
         assert marked - {entry.msgid for entry in catalogue} == set(), folder

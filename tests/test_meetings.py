@@ -151,6 +151,7 @@ def test_time_is_shown_in_uk_time_with_its_zone_in_the_readers_language(db):
     assert "1 April 2027, 7 p.m.</time>–" in shown_time(summer, "en")
     assert "9 p.m.</time> UK time (BST)" in shown_time(summer, "en")
     assert "2027年4月1日, 19:00</time>" in shown_time(summer, "zh-hans")
+    assert "英国时间（BST）" in shown_time(summer, "zh-hans")
     assert 'datetime="2027-04-01T19:00:00+01:00"' in shown_time(summer, "en")
 
 
@@ -159,6 +160,16 @@ def test_a_meeting_held_elsewhere_shows_its_local_time_too(db):
     shown = shown_time(meeting, "en")
     assert "1 April 2027, noon</time> UK time (BST)" in shown
     assert "1 April 2027, 7 p.m.</time> local time (Asia/Hong_Kong)" in shown
+    assert "當地時間（Asia/Hong_Kong）" in shown_time(meeting, "zh-hant")
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"), [("zh-hant", "只限聯署團體"), ("zh-hans", "仅限联署团体")]
+)
+def test_who_may_register_is_shown_in_the_readers_language(language, shown, db):
+    meeting = MeetingPage(who_may_register=MeetingPage.WhoMayRegister.SPONSORS)
+    with translation.override(language):
+        assert meeting.get_who_may_register_display() == shown
 
 
 def test_a_meeting_without_a_date_says_it_is_to_be_set(db):

@@ -192,6 +192,14 @@ def segment_id(audience_id, kind, value):
     return f"{audience_id}/{value}" if kind == "language" else f"{audience_id}/{kind}:{value}"
 
 
+def segment_as_logged(segment):
+    """A segment as the audit log keeps it, which Editors read in a page's history: a country is
+    what supporters typed, so the log says only that it was one."""
+    audience, _slash, part = segment.partition("/")
+    kind = part.partition(":")[0] if ":" in part else ""
+    return f"{audience}/{kind}" if kind == "country" else segment
+
+
 def segments_of(readers):
     """(kind, value, name, how many readers) for each language, country and interest among
     the readers, each kind in alphabetical order. A country is named as most of its readers
@@ -409,7 +417,7 @@ class OutboxCampaignBackend(CampaignBackend):
             SEND_ACTION,
             data={
                 "audience": campaign.audience,
-                "segment": campaign.segment,
+                "segment": segment_as_logged(campaign.segment),
                 "recipients": len(stored),
                 "send_at": send_at.isoformat(),
             },

@@ -481,6 +481,28 @@ def test_a_country_or_interest_segment_reaches_only_its_readers(
     assert sorted(message.to[0] for message in mail.outbox) == readers
 
 
+def test_the_history_editors_read_never_names_a_country_supporters_typed(
+    supporters_by_country_and_interest, newsletter, signed_in, act
+):
+    NewsletterRecipients.objects.filter(pk=newsletter.newsletter_recipients_id).update(
+        segment="supporters/country:united kingdom"
+    )
+    act(signed_in("Organisers"), newsletter, "send_campaign")
+    entry = PageLogEntry.objects.get(action=SEND_ACTION, page=newsletter)
+    assert entry.data["recipients"] == 2
+
+    editor = signed_in("Editors")
+    for address in (
+        reverse("wagtailadmin_pages:history", args=[newsletter.pk]),
+        reverse("wagtailadmin_reports:site_history"),
+    ):
+        response = editor.get(address)
+        assert response.status_code == 200
+        assert "Newsletter queued for 2 readers" in response.content.decode()
+        assert "united kingdom" not in response.content.decode().casefold()
+    assert "united kingdom" not in str(entry.data).casefold()
+
+
 def test_a_segment_that_no_longer_exists_sends_nothing_and_says_so(
     newsletter, supporters, signed_in, act
 ):

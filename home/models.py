@@ -366,9 +366,11 @@ class SentAsNewsletter(NewsletterPageMixin):
 
     def newsletter_versions(self):
         """The page as readers get it, by language: this language as last saved (what the
-        organiser previewed and sends), and each translation as published."""
+        organiser previewed and sends), and each translation as published. An alias is the
+        English waiting for a translator, not a translation: its readers get the English."""
         versions = {self.locale.language_code: self.get_latest_revision_as_object()}
-        for translated in self.get_translations().live().specific().select_related("locale"):
+        translations = self.get_translations().live().filter(alias_of__isnull=True)
+        for translated in translations.specific().select_related("locale"):
             versions[translated.locale.language_code] = translated
         return versions
 

@@ -369,6 +369,10 @@ def test_organiser_sends_an_existing_update_to_each_reader_in_their_language(
     assert "Planning meetings will continue" in english.body
     assert '<html lang="en" dir="ltr">' in html_part(english)
     assert "Read this update on the website" in html_part(english)
+    # The Tibetan page is still an alias, the English waiting for a translator: the English.
+    tibetan = received["reader.bo@example.net"]
+    assert tibetan.subject == conference_update.title
+    assert '<html lang="en" dir="ltr">' in html_part(tibetan)
     entry = PageLogEntry.objects.get(action=SEND_ACTION, page=conference_update)
     assert entry.data["recipients"] == len(supporters)
 

@@ -77,6 +77,7 @@ urlpatterns += i18n_patterns(
 # so that machine clients never meet a language redirect.
 urlpatterns += i18n_patterns(
     path("", include("forms_app.urls")),
+    path("", include("home.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -49,7 +49,17 @@ OUTAGE_LONGEST_SECONDS = 10
 ADDRESS_DOES_NOT_EXIST = re.compile(rb"^5\.1\.\d+")
 
 
-def send_email(recipient, subject, body, *, language=None, sender=None, limit=None, html_body=""):
+def send_email(
+    recipient,
+    subject,
+    body,
+    *,
+    language=None,
+    sender=None,
+    limit=None,
+    html_body="",
+    calendar="",
+):
     """Stores an email to exactly one recipient, to go out once the current transaction
     commits; returns it, or None when it will not be sent: the address is suppressed, or
     `limit` names a kind of email (FORMS_MAIL_LIMITS) of which the address had its share.
@@ -67,6 +77,7 @@ def send_email(recipient, subject, body, *, language=None, sender=None, limit=No
         subject=subject[:255],
         body=body,
         html_body=html_body,
+        calendar=calendar,
         language=language or translation.get_language() or settings.LANGUAGE_CODE,
     )
     if settings.EMAIL_QUEUE == "request":
@@ -148,6 +159,8 @@ def message_for(email):
     )
     if email.html_body:
         message.attach_alternative(email.html_body, "text/html")
+    if email.calendar:
+        message.attach("meeting.ics", email.calendar, "text/calendar")
     return message
 
 
@@ -306,7 +319,9 @@ class Outbox:
         if not self.still_holds(email):
             return False
         if email.recipient in suppressed:
-            self.record(email, status=OutgoingEmail.Status.SUPPRESSED, body="", html_body="")
+            self.record(
+                email, status=OutgoingEmail.Status.SUPPRESSED, body="", html_body="", calendar=""
+            )
             return False
         try:
             connection.open()
@@ -323,6 +338,7 @@ class Outbox:
             sent_at=timezone.now(),
             body="",
             html_body="",
+            calendar="",
             last_error="",
         )
         return False
@@ -355,6 +371,7 @@ class Outbox:
                 status=OutgoingEmail.Status.FAILED,
                 body="",
                 html_body="",
+                calendar="",
                 last_error=last_error,
             )
         else:

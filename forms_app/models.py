@@ -122,7 +122,8 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
         help_text="Shown after a successful submission.",
     )
 
-    content_panels = CampaignPage.content_panels + [
+    # The form and its notification, which every kind of form page edits the same way.
+    form_panels = [
         FieldPanel("intro"),
         InlinePanel("form_fields", label=_("Form fields")),
         FieldPanel("consent_statement"),
@@ -135,6 +136,7 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
             heading=_("Notify organisers of each submission (the email holds no personal data)"),
         ),
     ]
+    content_panels = CampaignPage.content_panels + form_panels
     api_fields = [
         APIField("intro"),
         APIField("form_fields"),
@@ -629,6 +631,10 @@ class OutgoingEmail(models.Model):
     body = models.TextField(help_text="Emptied once the email is sent or given up on.")
     html_body = models.TextField(
         blank=True, help_text="An HTML part (newsletters); emptied like the body."
+    )
+    calendar = models.TextField(
+        blank=True,
+        help_text="An iCalendar file attached (a meeting's details); emptied like the body.",
     )
     campaign = models.ForeignKey(
         NewsletterCampaign,

@@ -9,6 +9,7 @@ from forms_app.models import SPONSOR_FORM_SUBMITTED_HOOK
 from forms_app.newsletters import MailingAudience, Reader
 from forms_app.retention import RETENTION_HOOK
 from forms_app.supporters import ERASE_PERSONAL_DATA_HOOK
+from home.meetings import SPONSOR_CONTACT_HOOK
 from home.models import FRONT_PAGE_FIGURES_HOOK
 
 from .admin_views import (
@@ -139,3 +140,14 @@ def delete_unlisted_sponsors(cutoff):
     count = stale.count()
     stale.delete()
     return {"sponsor requests": count}
+
+
+@hooks.register(SPONSOR_CONTACT_HOOK)
+def is_confirmed_contact_of_a_listed_sponsor(address):
+    """Who may register for a sponsors-only meeting: the contact of an approved sponsor who
+    confirmed the endorsement from that address."""
+    return Sponsor.objects.filter(
+        status=Sponsor.Status.APPROVED,
+        email_verified_at__isnull=False,
+        contact_email__iexact=address.strip(),
+    ).exists()

@@ -6,6 +6,7 @@ from wagtail.rich_text import RichText
 
 from home.models import (
     HomePage,
+    MeetingFormField,
     MeetingIndexPage,
     MeetingPage,
     PlatformPage,
@@ -78,6 +79,34 @@ class MeetingPageFactory(wagtail_factories.PageFactory):
 
     class Meta:
         model = MeetingPage
+
+
+def meeting_taking_registrations(parent, **fields):
+    """A meeting with registration open: the loader's questions (name, address, organisation)
+    and a consent statement."""
+    meeting = MeetingPageFactory(
+        parent=parent,
+        registration_open=True,
+        consent_statement="<p>We keep your details until after the meeting.</p>",
+        **fields,
+    )
+    for number, (key, label, field_type, required) in enumerate(
+        [
+            ("name", "Your name", "singleline", True),
+            ("email", "Your email address", "email", True),
+            ("organisation", "Your organisation", "singleline", False),
+        ]
+    ):
+        MeetingFormField.objects.create(
+            page=meeting,
+            sort_order=number,
+            clean_name=key,
+            label=label,
+            field_type=field_type,
+            required=required,
+        )
+    meeting.save_revision().publish()
+    return meeting
 
 
 class SponsorIndexPageFactory(wagtail_factories.PageFactory):

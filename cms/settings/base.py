@@ -502,6 +502,7 @@ FORMS_EMAIL_MAX_ATTEMPTS = 20
 # together: no address gets more than that many a day, whoever fills in the forms.
 FORMS_MAIL_LIMITS = {
     "signup-confirmation": (60 * 60, 3),
+    "meeting-confirmation": (60 * 60, 3),
     "sponsor-confirmation": (60 * 60, 3),
     "password-reset": (15 * 60, 3),
     "password-reset-client": (60, 10),
@@ -514,4 +515,7 @@ EMAIL_HASH_KEY = os.environ.get("EMAIL_HASH_KEY", "")
 EMAIL_HASH_KEY_FALLBACKS = env_list("EMAIL_HASH_KEY_FALLBACKS")
 FORMS_RETENTION_DAYS = int(os.environ.get("FORMS_RETENTION_DAYS", "365"))
 FORMS_CONFIRMATION_MAX_AGE = 7 * 24 * 60 * 60
+# Days after a meeting its registrations and private details are kept (for questions after
+# it), before `delete_old_personal_data` deletes them.
+MEETINGS_RETENTION_DAYS = int(os.environ.get("MEETINGS_RETENTION_DAYS", "30"))
 DEFAULT_EXCEPTION_REPORTER_FILTER = "forms_app.error_reports.PersonalDataExceptionReporterFilter"

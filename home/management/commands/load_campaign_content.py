@@ -28,6 +28,7 @@ from forms_app.models import (
 )
 from home.models import (
     HomePage,
+    MeetingFormField,
     MeetingIndexPage,
     MeetingPage,
     PlatformPage,
@@ -160,8 +161,6 @@ class Command(BaseCommand):
         meetings = self.child_page(
             home, MeetingIndexPage, content["meetings"], lambda c: {"intro": c["intro"]}
         )
-        for meeting in content["meetings"]["meetings"]:
-            self.child_page(meetings, MeetingPage, meeting, self.meeting_fields)
         pages["sponsors"] = self.child_page(
             home, SponsorIndexPage, content["sponsors"], lambda c: {"intro": c["intro"]}
         )
@@ -172,6 +171,14 @@ class Command(BaseCommand):
             content["privacy"],
             lambda c: {"body": "".join(paragraph(text) for text in c["paragraphs"])},
         )
+        registration_form = self.form_fields(privacy, MeetingFormField)
+        for meeting in content["meetings"]["meetings"]:
+            self.child_page(
+                meetings,
+                MeetingPage,
+                meeting,
+                lambda fields: {**self.meeting_fields(fields), **registration_form(fields)},
+            )
         forms = [
             ("sponsor_form", SponsorFormPage, SponsorFormField),
             ("signup_form", SignupFormPage, SignupFormField),

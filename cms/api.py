@@ -252,10 +252,10 @@ PUBLIC_FIELDS = {
     "home.updatepage": {"id", "title", "published_on", "summary", "body", "is_pinned"}
     | PAGE_META_FIELDS,
     "home.meetingindexpage": {"id", "title", "intro"} | PAGE_META_FIELDS,
-    # When, the city or "online", and who may come; never the exact place or joining link.
-    "home.meetingpage": {
-        "id",
-        "title",
+    # When, the city or "online", who may come and the registration form's questions; never
+    # the exact place, the joining link, the capacity or who registered.
+    "home.meetingpage": FORM_PAGE_FIELDS
+    | {
         "summary",
         "starts_at",
         "ends_at",
@@ -263,8 +263,8 @@ PUBLIC_FIELDS = {
         "public_place",
         "who_may_register",
         "registration_open",
-    }
-    | PAGE_META_FIELDS,
+        "cancelled",
+    },
     # A newsletter's web version once published; never its recipients or how it was sent.
     "home.newsletterpage": {"id", "title", "body"} | PAGE_META_FIELDS,
     "sponsors.sponsorindexpage": {"id", "title", "intro"} | PAGE_META_FIELDS,
@@ -276,6 +276,7 @@ PUBLIC_FIELDS = {
     "forms_app.sponsorformfield": FORM_FIELD_FIELDS,
     "forms_app.signupformfield": FORM_FIELD_FIELDS,
     "forms_app.contactformfield": FORM_FIELD_FIELDS,
+    "home.meetingformfield": FORM_FIELD_FIELDS,
     "wagtailimages.image": {
         "id",
         "title",

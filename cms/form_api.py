@@ -258,6 +258,7 @@ def as_form_data(page, answers):
         201: ReceivedOut,
         400: ErrorsOut,
         403: MessageOut,
+        409: MessageOut,
         415: MessageOut,
         429: MessageOut,
     },
@@ -282,6 +283,8 @@ def submit(request, response: HttpResponse, page_id: int, answers: Body[dict[str
             errors = {key: [message] for key in unstorable}
             return Status(400, {"message": _("Please check your answers."), "errors": errors})
         outcome = page.receive_submission(request, as_form_data(page, answers))
+        if outcome.status == SubmissionOutcome.CLOSED:
+            return Status(409, {"message": _("This form is not taking answers now.")})
         if outcome.status == SubmissionOutcome.RATE_LIMITED:
             response["Retry-After"] = str(outcome.retry_after)
             message = _("Too many submissions from here: please try again later.")

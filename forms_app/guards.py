@@ -48,6 +48,7 @@ class SubmissionOutcome:
     DISCARDED = "discarded"  # caught by the honeypot: thanked, not stored
     INVALID = "invalid"
     RATE_LIMITED = "rate_limited"
+    CLOSED = "closed"  # the form takes no answers now (a meeting's registration is closed)
 
     status: str
     form: django.forms.Form | None = None

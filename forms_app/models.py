@@ -105,6 +105,8 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
     # Whether a submission emails the address it gives a link to confirm (the thank-you page
     # then says what to do when none arrives).
     sends_confirmation = False
+    # Whether the form takes answers now, from its page and the API alike.
+    accepts_submissions = True
 
     intro = RichTextField(
         blank=True,
@@ -196,6 +198,8 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
     def receive_submission(self, request, data):
         """Everything a submission goes through, for the HTML page and the JSON API alike:
         validation with the spam guards, the rate limit, storing once, then notifying."""
+        if not self.accepts_submissions:
+            return SubmissionOutcome(SubmissionOutcome.CLOSED)
         # Every language of a form shares one count.
         form_key = self.translation_key
         if retry_after := rate_limit.is_exhausted(request, form_key):

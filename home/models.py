@@ -707,7 +707,8 @@ class MeetingPage(CampaignFormPage):
         return last_moment is not None and last_moment < timezone.now()
 
     @property
-    def accepts_registrations(self):
+    def accepts_submissions(self):
+        """Registration is open, and the meeting is neither cancelled nor begun."""
         return (
             self.live
             and self.registration_open
@@ -717,7 +718,7 @@ class MeetingPage(CampaignFormPage):
         )
 
     def serve(self, request, *args, thanking=False, **kwargs):
-        if thanking or self.accepts_registrations:
+        if thanking or self.accepts_submissions:
             return super().serve(request, *args, thanking=thanking, **kwargs)
         # Without its form the page is the same for everyone, and the page cache keeps it.
         response = Page.serve(self, request, *args, **kwargs)

@@ -20,6 +20,7 @@ from forms_app.retention import delete_expired
 from home import meetings
 from home.models import MeetingPage, MeetingPrivateDetails, Registration
 
+from .api_helpers import API
 from .factories import MeetingIndexPageFactory, SponsorFactory, meeting_taking_registrations
 from .forms_helpers import submit
 
@@ -247,6 +248,26 @@ def test_a_closed_meeting_takes_no_registration(meeting, client):
     assert response.status_code == 409
     assert b"Registration for this meeting is not open" in response.content
     assert not CampaignFormSubmission.objects.exists()
+
+
+def test_the_form_api_registers_while_registration_is_open_and_refuses_after(meeting, client):
+    description = client.get(f"{API}/forms/{meeting.pk}/").json()
+    body = {
+        "name": "Ana",
+        "email": "ana@example.org",
+        "form_token": description["form_token"],
+        "captcha": "token",
+    }
+    meeting.registration_open = False
+    meeting.save_revision().publish()
+    response = client.post(description["submit_url"], body, content_type="application/json")
+    assert response.status_code == 409
+    assert not CampaignFormSubmission.objects.exists()
+    meeting.registration_open = True
+    meeting.save_revision().publish()
+    response = client.post(description["submit_url"], body, content_type="application/json")
+    assert response.status_code == 201
+    assert registration_of("ana@example.org").status == Status.UNCONFIRMED
 
 
 def test_only_organisers_read_the_registrations_and_the_private_details(

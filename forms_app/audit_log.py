@@ -9,10 +9,11 @@ who holds a permission on the logged object's type: editors and translators edit
 from wagtail.admin.views.pages.history import PageHistoryView
 from wagtail.admin.views.reports.audit_logging import LogEntriesView, SiteHistoryReportFilterSet
 from wagtail.admin.viewsets.pages import PageViewSet
+from wagtail.models import get_page_models
 
 from cms.personal_data import PERSONAL_DATA_PERMISSION
 
-from .models import SignupFormPage, SponsorFormPage
+from .models import CampaignFormPage
 
 PRIVATE_ACTIONS = [
     "forms_app.view_submissions",
@@ -58,7 +59,10 @@ class FormPageViewSet(PageViewSet):
 
 
 def form_page_viewsets():
+    """One for each kind of form page, whichever app defines it (meetings take registrations
+    through theirs)."""
     return [
         FormPageViewSet(name=f"{model._meta.model_name}_pages", model=model)
-        for model in (SignupFormPage, SponsorFormPage)
+        for model in get_page_models()
+        if issubclass(model, CampaignFormPage)
     ]

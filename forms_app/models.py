@@ -422,6 +422,7 @@ class PrivacyNoticePage(CampaignPage):
         context = super().get_context(request, *args, **kwargs)
         context["retention_days"] = settings.FORMS_RETENTION_DAYS
         context["confirmation_days"] = settings.FORMS_CONFIRMATION_MAX_AGE // 86400
+        context["meeting_retention_days"] = settings.MEETINGS_RETENTION_DAYS
         # How to ask for deletion: the contact form beside this notice, in its language.
         context["contact_form"] = ContactFormPage.objects.sibling_of(self).live().public().first()
         return context

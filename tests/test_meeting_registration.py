@@ -301,6 +301,21 @@ def test_only_organisers_read_the_registrations_and_the_private_details(
     assert "1 / 2" in client.get("/admin/").content.decode()
 
 
+# Editors edit the meeting, so read its history; translators edit only its translations.
+@pytest.mark.parametrize("role, history_status", [("Editors", 200), (TRANSLATORS, 302)])
+def test_volunteers_do_not_read_who_read_the_registrations(
+    meeting, client, account_in, role, history_status
+):
+    client.force_login(account_in("Organisers", "organiser"))
+    client.get(f"/admin/meetings/{meeting.pk}/registrations/")
+    client.get(f"/admin/meetings/{meeting.pk}/sign-in-sheet/")
+    client.force_login(account_in(role))
+    for url in ("/admin/reports/site-history/", f"/admin/pages/{meeting.pk}/history/"):
+        response = client.get(url)
+        assert response.status_code == (200 if "reports" in url else history_status), url
+        assert "submissions" not in response.content.decode().lower(), url
+
+
 def test_the_place_is_never_on_the_public_page_feed_or_api(meeting, register, confirm, client):
     confirm(register(meeting, "Ana", "ana@example.org"))
     index = meeting.get_parent()

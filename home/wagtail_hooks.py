@@ -172,12 +172,25 @@ def register_meeting_log_actions(actions):
 @hooks.register(RETENTION_HOOK)
 def delete_registrations_after_meetings(cutoff):
     """Registrations go MEETINGS_RETENTION_DAYS after their meeting, whatever the cutoff for
-    other data; the private details of a meeting go with them, or with the meeting."""
-    over = timezone.now() - datetime.timedelta(days=settings.MEETINGS_RETENTION_DAYS)
+    other data, and sooner when they came to nothing: never confirmed once the link no longer
+    works, or not a sponsor's contact. The private details of a meeting go with them, or with
+    the meeting."""
+    now = timezone.now()
+    over = now - datetime.timedelta(days=settings.MEETINGS_RETENTION_DAYS)
     long_past = MeetingPage.objects.filter(
         Q(ends_at__lt=over) | Q(ends_at__isnull=True, starts_at__lt=over)
     ).values("translation_key")
-    submissions = CampaignFormSubmission.objects.filter(registration__meeting_key__in=long_past)
+    link_expired = now - datetime.timedelta(seconds=settings.FORMS_CONFIRMATION_MAX_AGE)
+    submissions = CampaignFormSubmission.objects.filter(
+        Q(registration__meeting_key__in=long_past)
+        | Q(
+            registration__status__in=[
+                Registration.Status.UNCONFIRMED,
+                Registration.Status.NOT_ELIGIBLE,
+            ],
+            submit_time__lt=link_expired,
+        )
+    )
     deleted = submissions.delete()[1].get(CampaignFormSubmission._meta.label, 0)
     meeting_keys = Page.objects.values("translation_key")
     details = MeetingPrivateDetails.objects.filter(

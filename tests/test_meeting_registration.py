@@ -346,3 +346,18 @@ def test_registrations_are_deleted_the_set_number_of_days_after_the_meeting(
     assert Registration.objects.count() == 0
     assert not MeetingPrivateDetails.objects.exists()
     assert report.counts["meeting registrations"] == 1
+
+
+def test_registrations_that_came_to_nothing_go_when_the_link_no_longer_works(
+    meeting, register, confirm
+):
+    register(meeting, "Ana", "ana@example.org")
+    meeting.who_may_register = MeetingPage.WhoMayRegister.SPONSORS
+    meeting.save_revision().publish()
+    confirm(register(meeting, "Bo", "bo@example.org"))
+    assert registration_of("bo@example.org").status == Status.NOT_ELIGIBLE
+    delete_expired()
+    assert Registration.objects.count() == 2
+    CampaignFormSubmission.objects.update(submit_time=timezone.now() - datetime.timedelta(days=8))
+    delete_expired()
+    assert not Registration.objects.exists()

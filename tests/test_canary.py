@@ -1,8 +1,11 @@
-"""The canary: a sign-up and an endorsement whose every free-text answer holds a unique marker,
-then a crawl of everything the public (and an editor without the personal-data right) can
-reach, and of the logs: no marker may appear anywhere. The public crawl goes through the WSGI
-application gunicorn serves with the page cache on, twice, so that it reads cached pages too."""
+"""The canary: a sign-up, an endorsement and a meeting registration whose every free-text answer
+holds a unique marker, and a meeting whose private details (the exact place, the joining link,
+how to get in) hold it too, then a crawl of everything the public (and an editor without the
+personal-data right) can reach, and of the logs: no marker may appear anywhere. The public
+crawl goes through the WSGI application gunicorn serves with the page cache on, twice, so that
+it reads cached pages too."""
 
+import datetime
 import logging
 import re
 from collections import deque
@@ -23,7 +26,9 @@ from forms_app.models import (
     SponsorFormPage,
     Subscriber,
 )
+from home.models import MeetingIndexPage, MeetingPrivateDetails, Registration
 
+from .factories import meeting_taking_registrations
 from .forms_helpers import SIGNUP_ANSWERS, SPONSOR_ANSWERS, submit
 from .newsletter_helpers import newsletter_page, send_newsletter
 from .wsgi_client import served
@@ -38,6 +43,7 @@ API_URLS = [
     "/api/v2/pages/?fields=*",
     "/api/v2/pages/?type=forms_app.SignupFormPage&fields=*",
     "/api/v2/pages/?type=forms_app.SponsorFormPage&fields=*",
+    "/api/v2/pages/?type=home.MeetingPage&fields=*",
     "/api/v2/sponsors/",
     "/api/v3/pages/",
     "/api/v3/snippets/",
@@ -99,6 +105,57 @@ def editor(django_user_model, campaign_site):
     return user
 
 
+# A meeting's public title (in the page, the list, the feed and the API), and its registrant.
+MEETING_TITLE = "Canary planning meeting"
+REGISTRANT_EMAIL = f"{MARKER}-registrant@example.org"
+
+
+def meeting_with_a_registrant(client, django_capture_on_commit_callbacks):
+    """A coming meeting open to anyone, with the marker in its private details, and a
+    registration through its form, confirmed from the link emailed, so that the place and its
+    details are emailed as they are to every registrant. Returns the meeting and every email
+    the registration sent."""
+    index = MeetingIndexPage.objects.get(locale__language_code="en")
+    meeting = meeting_taking_registrations(
+        index,
+        title=MEETING_TITLE,
+        starts_at=timezone.now() + datetime.timedelta(days=30),
+        # Organisers are told of each registration too (without who it is).
+        to_address="organisers@example.org",
+    )
+    MeetingPrivateDetails.objects.create(
+        meeting_key=meeting.translation_key,
+        address=f"{MARKER}-address",
+        joining_link=f"https://{MARKER}-joining-link.example.org/room",
+        access_notes=f"{MARKER}-access-notes",
+        capacity=10,
+    )
+    answers = {
+        "name": f"{MARKER}-registrant-name",
+        "email": REGISTRANT_EMAIL,
+        "organisation": f"{MARKER}-registrant-organisation",
+    }
+    sent_before = len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = submit(client, meeting, answers)
+    assert response.status_code == 200
+    (confirmation,) = [message for message in mail.outbox if message.to == [REGISTRANT_EMAIL]]
+    confirm_url = re.search(
+        r"https?://[^/\s]+(/\S*/meetings/registration/confirm/\S+/)", confirmation.body
+    )[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(confirm_url)
+    assert response.status_code == 200
+    registration = Registration.objects.get(meeting_key=meeting.translation_key)
+    assert registration.status == Registration.Status.REGISTERED
+    assert registration.name == answers["name"]
+    sent = mail.outbox[sent_before:]
+    # The registrant was emailed the private details, with the calendar file.
+    (details,) = [message for message in sent if f"{MARKER}-address" in message.body]
+    assert details.to == [REGISTRANT_EMAIL] and details.attachments
+    return meeting, sent
+
+
 def send_newsletter_to_supporters():
     """A published newsletter sent to the supporters (the marked one among them)."""
     newsletter = newsletter_page()
@@ -127,6 +184,15 @@ def test_nothing_a_supporter_typed_appears_anywhere_public(
         for key, value in submission.form_data.items()
         if key in free_text_fields(submission.page.specific)
     )
+    meeting, registration_emails = meeting_with_a_registrant(
+        client, django_capture_on_commit_callbacks
+    )
+    meeting_index = meeting.get_parent()
+    # Only the registrant hears anything private: the organisers' notice names nobody.
+    to_others = [message for message in registration_emails if message.to != [REGISTRANT_EMAIL]]
+    assert [message.to for message in to_others] == [["organisers@example.org"]]
+    for message in to_others:
+        assert MARKER not in message.subject + message.body + str(message.attachments)
     Subscriber.objects.update(confirmed_at=timezone.now())
     ConsentRecord.objects.update(confirmed_at=timezone.now())
     mail.outbox.clear()
@@ -134,10 +200,19 @@ def test_nothing_a_supporter_typed_appears_anywhere_public(
         newsletter = send_newsletter_to_supporters()
     assert [message.to for message in mail.outbox] == [[f"{MARKER}-email@example.org"]]
 
-    start = ["/", "/sitemap.xml", "/robots.txt", *API_URLS]
+    meeting_feed = meeting_index.url + "calendar/"
+    start = ["/", "/sitemap.xml", "/robots.txt", *API_URLS, meeting_feed]
     start += [page.url for page in Page.objects.live().filter(depth__gt=1)]
     first_crawl, second_crawl = crawl(start), crawl(start)
     assert len(second_crawl) >= 12
+    # The meeting is read where the public reads it: its page, the list, the feed, the API.
+    for url in (
+        meeting.url,
+        meeting_index.url,
+        meeting_feed,
+        "/api/v2/pages/?type=home.MeetingPage&fields=*",
+    ):
+        assert MEETING_TITLE in first_crawl[url][1], url
     cached = [
         url
         for url, (headers, _) in second_crawl.items()
@@ -166,6 +241,16 @@ def test_nothing_a_supporter_typed_appears_anywhere_public(
         # The newsletter's segments are named by what supporters typed as their country.
         reverse("audience_segment_chooser:choose") + "?audience=supporters",
         "/admin/reports/site-history/",
+        # The meeting, its registrants and its private details.
+        f"/admin/pages/{meeting_index.pk}/",
+        f"/admin/pages/{meeting.pk}/edit/",
+        f"/admin/pages/{meeting.pk}/history/",
+        f"/admin/forms/submissions/{meeting.pk}/",
+        f"/admin/forms/submissions/{meeting.pk}/?export=csv",
+        reverse("meeting_registrations", args=[meeting.pk]),
+        reverse("meeting_registrations", args=[meeting.pk]) + "?export=csv",
+        reverse("meeting_private_details", args=[meeting.pk]),
+        reverse("meeting_sign_in_sheet", args=[meeting.pk]),
     ]
     for url in admin_urls:
         assert MARKER not in client.get(url, follow=True).content.decode(), url

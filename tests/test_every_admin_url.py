@@ -10,6 +10,7 @@ marker (a name the public never sees, a supporter, a contact detail, who read th
 must never change what the public sees.
 """
 
+import datetime
 import functools
 import html
 import io
@@ -65,11 +66,19 @@ from forms_app.models import (
     SponsorFormPage,
     Subscriber,
 )
-from home.models import HomePage, PlatformPage, UpdatePage
+from home.models import (
+    HomePage,
+    MeetingIndexPage,
+    MeetingPage,
+    MeetingPrivateDetails,
+    PlatformPage,
+    Registration,
+    UpdatePage,
+)
 from sponsors.models import Sponsor
 
 from .conftest import authenticator_for
-from .factories import SponsorFactory
+from .factories import SponsorFactory, meeting_taking_registrations
 from .newsletter_helpers import newsletter_page, send_newsletter
 from .translation_helpers import translate
 
@@ -90,9 +99,21 @@ CONTACT = {
     "contact_email": "quokka-contact@example.org",
     "contact_role": "Quokka Contact Secretary",
 }
+# A meeting's private details: only those with a place are emailed them.
+MEETING_DETAILS = {
+    "address": "Quokka Hall, 1 Quokka Street",
+    "joining_link": "https://quokka-meeting.example.org/room",
+    "access_notes": "Ask for Quokka at the side door",
+}
+# Who registered for it: one with a place, one waiting for the organisers' approval.
+REGISTRANTS = {
+    Registration.Status.REGISTERED: ("Quokka Registrant", "quokka-registrant@example.org"),
+    Registration.Status.AWAITING_APPROVAL: ("Quokka Applicant", "quokka-applicant@example.org"),
+}
 # What the audit log says when an organiser reads the sign-ups: who reads them is private too.
 READING_SIGN_UPS = ["Viewed the form", "Exported the form"]
 MARKERS = [*PRIVATE_SPONSORS.values(), SUPPORTER_NAME, SUPPORTER_EMAIL, *CONTACT.values()]
+MARKERS += [*MEETING_DETAILS.values(), *(value for pair in REGISTRANTS.values() for value in pair)]
 MARKERS += READING_SIGN_UPS
 
 pytestmark = pytest.mark.django_db
@@ -326,6 +347,42 @@ def plant_newsletter(organiser):
     )
 
 
+def plant_meeting(organiser):
+    """A coming meeting taking registrations, below the loader's meeting index, with its
+    private details, two registrants, and the organiser's reading of the registrations in the
+    audit log."""
+    index = MeetingIndexPage.objects.get(locale__language_code="en")
+    meeting = meeting_taking_registrations(
+        index,
+        title="Members' planning meeting",
+        starts_at=timezone.now() + datetime.timedelta(days=60),
+    )
+    MeetingPrivateDetails.objects.create(
+        meeting_key=meeting.translation_key, capacity=40, **MEETING_DETAILS
+    )
+    for status, (name, email) in REGISTRANTS.items():
+        submission = CampaignFormSubmission.objects.create(
+            page=meeting, form_data={"name": name, "email": email}, language="en"
+        )
+        Registration.objects.create(
+            submission=submission,
+            meeting_key=meeting.translation_key,
+            status=status,
+            confirmed_at=timezone.now(),
+        )
+    # As the organisers' registrant list, its CSV and the sign-in sheet log their readings.
+    log(meeting, "forms_app.view_submissions", user=organiser)
+    log(meeting, "forms_app.export_submissions", user=organiser, data={"format": "csv"})
+    log(meeting, "forms_app.export_submissions", user=organiser, data={"format": "sign-in"})
+    return meeting
+
+
+def planted_meeting():
+    """The English meeting with registrations (the loader's conference has none)."""
+    keys = Registration.objects.values("meeting_key")
+    return MeetingPage.objects.get(locale__language_code="en", translation_key__in=keys)
+
+
 def plant_translation_work(translator):
     """A page translated and waiting for review, and a translation still in progress."""
     platform = PlatformPage.objects.get(locale__language_code="en")
@@ -366,6 +423,7 @@ def world(django_db_setup, django_db_blocker):
             plant_sponsors(users["Organisers"], users[TRANSLATORS])
             plant_supporter(users["Organisers"])
             plant_newsletter(users["Organisers"])
+            plant_meeting(users["Organisers"])
             plant_translation_work(users[TRANSLATORS])
             plant_admin_objects(users["Organisers"], users["Editors"])
             yield {"users": users, "fills": Fills(users)}
@@ -379,9 +437,14 @@ def world(django_db_setup, django_db_blocker):
 
 def representative_pages():
     """The root, one English page of each kind, and translations in each state: waiting for
-    review, in progress, and untranslated aliases (among them a form page with a submission)."""
+    review, in progress, and untranslated aliases (among them a form page with a submission).
+    The meeting is the planted one, with its private details and registrations."""
     pages, kinds = [Page.get_first_root_node()], set()
-    for page in Page.objects.filter(locale__language_code="en", depth__gt=1).specific():
+    english = Page.objects.filter(locale__language_code="en", depth__gt=1)
+    english = english.exclude(
+        pk__in=MeetingPage.objects.exclude(pk=planted_meeting().pk).values("pk")
+    )
+    for page in english.specific():
         if type(page) not in kinds:
             kinds.add(type(page))
             pages.append(page)
@@ -428,6 +491,12 @@ class Fills:
             }
             if page.latest_revision_id:
                 bundle["revision_id"] = page.latest_revision_id
+            registrations = Registration.objects.none()
+            if isinstance(page, MeetingPage):
+                registrations = Registration.objects.filter(meeting_key=page.translation_key)
+            # A meeting's registrations, each in its own bundle (the others take none).
+            for registration_id in registrations.values_list("pk", flat=True):
+                yield {**bundle, "registration_id": registration_id}
             workflow_state = WorkflowState.objects.filter(base_content_type__isnull=False)
             workflow_state = workflow_state.filter(object_id=str(page.pk)).first()
             if workflow_state:
@@ -571,7 +640,9 @@ def public_state():
     """What visitors see: every live page's address, title and time of publishing (an alias
     takes its source's when it follows it again), every published sponsor description, every
     sponsor's status and listing. (Turning an alias into an ordinary page, which Wagtail lets
-    anyone who may edit it do, changes none of these: visitors see the same page.)"""
+    anyone who may edit it do, changes none of these: visitors see the same page.) And what
+    registrants are told: whose registration holds a place, which decides who among the public
+    is emailed a meeting's private details, and those details."""
     pages = set(
         Page.objects.filter(live=True).values_list("pk", "url_path", "title", "last_published_at")
     )
@@ -579,7 +650,13 @@ def public_state():
         SponsorDescription.objects.filter(live=True).values_list("pk", "live_revision_id")
     )
     sponsors = set(Sponsor.objects.values_list("pk", "status", "listing"))
-    return pages, descriptions, sponsors
+    registrations = set(Registration.objects.values_list("pk", "status"))
+    meeting_details = set(
+        MeetingPrivateDetails.objects.values_list(
+            "meeting_key", "address", "joining_link", "access_notes", "capacity"
+        )
+    )
+    return pages, descriptions, sponsors, registrations, meeting_details
 
 
 def body(response):
@@ -638,11 +715,18 @@ def report_counts():
 def test_the_markers_are_planted_where_organisers_see_them(world, clients):
     """The check below can fail: an organiser finds every marker in the admin."""
     organiser = clients["Organisers"]
+    meeting = planted_meeting()
     seen = ""
     for url in (
         reverse(Sponsor.snippet_viewset.get_url_name("list")),
         reverse("wagtailadmin_reports:site_history"),
         reverse("wagtailforms:list_submissions", args=[SignupFormPage.objects.first().pk]),
+        # The meeting's registrants, with its CSV and sign-in sheet, and its private details.
+        reverse("meeting_registrations", args=[meeting.pk]),
+        reverse("meeting_registrations", args=[meeting.pk]) + "?export=csv",
+        reverse("meeting_sign_in_sheet", args=[meeting.pk]),
+        reverse("meeting_private_details", args=[meeting.pk]),
+        reverse("wagtailadmin_pages:history", args=[meeting.pk]),
         *(
             reverse(Sponsor.snippet_viewset.get_url_name("edit"), args=[pk])
             for pk in Sponsor.objects.values_list("pk", flat=True)

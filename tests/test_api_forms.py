@@ -410,7 +410,7 @@ def test_openapi_describes_the_form_endpoints(db, client):
     paths = client.get(f"{API}/openapi.json").json()["paths"]
     assert set(paths[f"{API}/forms/{{page_id}}/"]) == {"get"}
     submit_operation = paths[f"{API}/forms/{{page_id}}/submissions/"]["post"]
-    assert set(submit_operation["responses"]) == {"201", "400", "403", "415", "429"}
+    assert set(submit_operation["responses"]) == {"201", "400", "403", "409", "415", "429"}
 
 
 def test_nothing_typed_reaches_the_log(signup_form, client, caplog, settings):

@@ -84,11 +84,9 @@ def export_subscribers(request):
     if not request.user.has_perm(PERSONAL_DATA_PERMISSION):
         raise PermissionDenied
     subscribers = list(supporters.confirmed_subscribers())
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"subscribers-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(["email", "name", "language", "confirmed_at", "updates", "newsletter"])
+    response, writer = csv_download(
+        "subscribers", ["email", "name", "language", "confirmed_at", "updates", "newsletter"]
+    )
     for subscriber in subscribers:
         purposes = {
             consent.purpose for consent in subscriber.consents.all() if consent.confirmed_at
@@ -112,6 +110,17 @@ def export_subscribers(request):
             data={"rows": len(subscribers)},
         )
     return response
+
+
+def csv_download(name, header):
+    """A CSV file to download, named after what it holds and today's date, with its header
+    row written: the response, and the writer for the rest."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    return response, writer
 
 
 def spreadsheet_safe(value):

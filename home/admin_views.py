@@ -2,22 +2,18 @@
 decisions and CSV export, and the sign-in sheet. Only with the personal-data permission, and
 every reading of who registered is in the audit log like a reading of the sign-ups."""
 
-import csv
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.log_actions import log
 
 from cms.personal_data import PERSONAL_DATA_PERMISSION
-from forms_app.views import spreadsheet_safe
+from forms_app.views import csv_download, spreadsheet_safe
 
 from . import meetings
 from .models import MeetingPage, MeetingPrivateDetails, Registration
@@ -96,11 +92,10 @@ def registrations(request, meeting):
 
 
 def registrations_csv(meeting, registrations):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"registrations-{meeting.slug}-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(["name", "email", "language", "status", "registered_at", "confirmed_at"])
+    response, writer = csv_download(
+        f"registrations-{meeting.slug}",
+        ["name", "email", "language", "status", "registered_at", "confirmed_at"],
+    )
     for registration in registrations:
         writer.writerow(
             [

@@ -3,7 +3,7 @@ the site's other sections (the platform, the forms, the sponsor list) by name, s
 imports another's page models to link to them."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page, PageViewRestriction, get_page_models
 
@@ -59,3 +59,13 @@ def sections_among(pages, *names):
     """The named sections among the pages, in their order: a list of the pages (as the
     queryset gives them) with each one's section name."""
     return [(page.specific_class.section_name, page) for page in pages.type(*section_types(*names))]
+
+
+def outside_private_sections(pages):
+    """Wagtail's `pages.public()` within the one query, where Wagtail first reads every private
+    section in a query of its own: a page is left out when a view restriction is set on it or on
+    one of its ancestors (a page whose path starts with the restricted page's path)."""
+    restricted = PageViewRestriction.objects.annotate(
+        candidate_path=ExpressionWrapper(OuterRef("path"), output_field=models.CharField())
+    ).filter(candidate_path__startswith=F("page__path"))
+    return pages.exclude(Exists(restricted))

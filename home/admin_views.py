@@ -15,7 +15,7 @@ from wagtail.log_actions import log
 from cms.personal_data import PERSONAL_DATA_PERMISSION
 from forms_app.views import csv_download, spreadsheet_safe
 
-from . import meetings
+from . import registrations
 from .models import MeetingPage, MeetingPrivateDetails, Registration
 
 
@@ -24,7 +24,9 @@ def organisers_only(view):
         if not request.user.has_perm(PERSONAL_DATA_PERMISSION):
             raise PermissionDenied
         page = get_object_or_404(MeetingPage, pk=page_id)
-        return view(request, meetings.meeting_of(page.translation_key) or page, *args, **kwargs)
+        return view(
+            request, registrations.meeting_of(page.translation_key) or page, *args, **kwargs
+        )
 
     return checked
 
@@ -43,13 +45,13 @@ class PrivateDetailsForm(forms.ModelForm):
 
 @organisers_only
 def private_details(request, meeting):
-    details = meetings.private_details_of(meeting)
+    details = registrations.private_details_of(meeting)
     form = PrivateDetailsForm(request.POST or None, instance=details)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
             log(meeting, "home.change_meeting_details", user=request.user)
-            told = meetings.announce_changes(meeting.translation_key)
+            told = registrations.announce_changes(meeting.translation_key)
         messages.success(
             request,
             _("The private details are saved. %(count)s registrants were emailed the change.")
@@ -68,14 +70,14 @@ def private_details(request, meeting):
 
 
 @organisers_only
-def registrations(request, meeting):
-    registrations = list(meetings.registrations_for(meeting))
+def registrant_list(request, meeting):
+    registered = list(registrations.registrations_for(meeting))
     if request.GET.get("export") == "csv":
         log(meeting, "forms_app.export_submissions", user=request.user, data={"format": "csv"})
-        return registrations_csv(meeting, registrations)
+        return registrations_csv(meeting, registered)
     log(meeting, "forms_app.view_submissions", user=request.user)
     counts = {
-        status: sum(1 for registration in registrations if registration.status == status)
+        status: sum(1 for registration in registered if registration.status == status)
         for status in Registration.Status
     }
     return TemplateResponse(
@@ -84,19 +86,19 @@ def registrations(request, meeting):
         {
             "page_title": _("Registrations: %(meeting)s") % {"meeting": meeting.title},
             "meeting": meeting,
-            "details": meetings.private_details_of(meeting),
-            "registrations": registrations,
+            "details": registrations.private_details_of(meeting),
+            "registrations": registered,
             "counts": [(status.label, counts[status]) for status in Registration.Status],
         },
     )
 
 
-def registrations_csv(meeting, registrations):
+def registrations_csv(meeting, registered):
     response, writer = csv_download(
         f"registrations-{meeting.slug}",
         ["name", "email", "language", "status", "registered_at", "confirmed_at"],
     )
-    for registration in registrations:
+    for registration in registered:
         writer.writerow(
             [
                 spreadsheet_safe(registration.name),
@@ -118,7 +120,7 @@ def decide(request, meeting, registration_id):
     )
     approve = request.POST.get("decision") == "approve"
     with transaction.atomic():
-        registration = meetings.decide(registration, approve=approve)
+        registration = registrations.decide(registration, approve=approve)
         log(
             meeting,
             "home.approve_registration" if approve else "home.decline_registration",
@@ -134,7 +136,7 @@ def sign_in_sheet(request, meeting):
     names = sorted(
         (
             registration.name
-            for registration in meetings.registrations_for(meeting).filter(
+            for registration in registrations.registrations_for(meeting).filter(
                 status=Registration.Status.REGISTERED
             )
         ),

@@ -7,7 +7,7 @@ class HomeConfig(AppConfig):
     def ready(self):
         from wagtail.signals import page_published
 
-        from .meetings import announce_changes_on_publish
+        from .registrations import announce_changes_on_publish
 
         # Registrants hear of a change in time or place as soon as it is public.
         page_published.connect(announce_changes_on_publish, dispatch_uid="meeting-changes")

@@ -62,7 +62,7 @@ def register_meeting_urls():
         ),
         path(
             "meetings/<int:page_id>/registrations/",
-            admin_views.registrations,
+            admin_views.registrant_list,
             name="meeting_registrations",
         ),
         path(

@@ -9,8 +9,8 @@ from forms_app.models import SPONSOR_FORM_SUBMITTED_HOOK
 from forms_app.newsletters import MailingAudience, Reader
 from forms_app.retention import RETENTION_HOOK
 from forms_app.supporters import ERASE_PERSONAL_DATA_HOOK
-from home.meetings import SPONSOR_CONTACT_HOOK
 from home.models import FRONT_PAGE_FIGURES_HOOK
+from home.registrations import SPONSOR_CONTACT_HOOK
 
 from .admin_views import (
     ApproveBulkAction,

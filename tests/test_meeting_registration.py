@@ -17,7 +17,7 @@ from django.utils import timezone
 from cms.localisation.translators import TRANSLATORS
 from forms_app.models import CampaignFormSubmission
 from forms_app.retention import delete_expired
-from home import meetings
+from home import registrations
 from home.models import MeetingPage, MeetingPrivateDetails, Registration
 
 from .api_helpers import API
@@ -228,10 +228,10 @@ def test_reminders_go_once_the_day_before_to_those_with_a_place(
     confirm(register(meeting, "Chen", "chen@example.org"))
     mail.outbox.clear()
     two_days_before = meeting.starts_at - datetime.timedelta(days=2)
-    assert publish(meetings.send_reminders, now=two_days_before) == 0
+    assert publish(registrations.send_reminders, now=two_days_before) == 0
     evening_before = meeting.starts_at - datetime.timedelta(hours=20)
-    assert publish(meetings.send_reminders, now=evening_before) == 2
-    assert publish(meetings.send_reminders, now=evening_before) == 0
+    assert publish(registrations.send_reminders, now=evening_before) == 2
+    assert publish(registrations.send_reminders, now=evening_before) == 0
     # The cron job's command, today: the meeting is years away.
     output = io.StringIO()
     call_command("send_meeting_reminders", stdout=output)

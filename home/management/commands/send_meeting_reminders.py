@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from home.meetings import send_reminders
+from home.registrations import send_reminders
 
 
 class Command(BaseCommand):

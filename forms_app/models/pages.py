@@ -1,13 +1,11 @@
-import datetime
-import uuid
+"""The form pages organisers build (sponsor, sign-up and contact forms, and the base meetings
+share), their questions and submissions, and the privacy notice."""
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import Case, F, Q, Value, When
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -29,8 +27,7 @@ from cms.pagecache.cache import cached_part
 from cms.pages import CampaignPage, sections_among
 from cms.site_url.address import absolute_url
 
-from .addresses import HashedAddress
-from .guards import CampaignFormBuilder, SubmissionOutcome, rate_limit, submission_key_in
+from ..guards import CampaignFormBuilder, SubmissionOutcome, rate_limit, submission_key_in
 
 # Functions registered under this name are given each stored sponsor form submission.
 SPONSOR_FORM_SUBMITTED_HOOK = "sponsor_form_submitted"
@@ -168,7 +165,7 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
         return super().get_data_fields() + [("language", _("Language"))]
 
     def get_submissions_list_view_class(self):
-        from .views import PersonalDataSubmissionsListView
+        from ..views import PersonalDataSubmissionsListView
 
         return PersonalDataSubmissionsListView
 
@@ -269,7 +266,7 @@ class CampaignFormPage(AbstractEmailForm, CampaignPage):
 
     def send_mail(self, form):
         """Tells organisers there is something to read, without putting it in their mailbox."""
-        from .mail import send_email
+        from ..mail import send_email
 
         admin_url = absolute_url(reverse("wagtailforms:list_submissions", args=[self.pk]))
         subject = self.subject or _("New submission: %(form)s") % {"form": self.title}
@@ -373,7 +370,7 @@ class SignupFormPage(CampaignFormPage):
         verbose_name = _("sign-up form page")
 
     def after_submission(self, submission, form):
-        from .supporters import sign_up
+        from ..supporters import sign_up
 
         sign_up(self, submission, form)
 
@@ -426,253 +423,3 @@ class PrivacyNoticePage(CampaignPage):
         # How to ask for deletion: the contact form beside this notice, in its language.
         context["contact_form"] = ContactFormPage.objects.sibling_of(self).live().public().first()
         return context
-
-
-class Subscriber(models.Model):
-    """A person who signed up for updates; only a confirmed address counts as subscribed."""
-
-    email = models.EmailField(unique=True, help_text="Stored in lower case.")
-    name = models.CharField(max_length=255, blank=True)
-    language = models.CharField(max_length=15, help_text="Emails go out in this language.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["pk"]
-
-    def __str__(self):
-        return f"Subscriber {self.pk}"
-
-    def save(self, *args, **kwargs):
-        self.email = self.email.strip().lower()
-        super().save(*args, **kwargs)
-
-    @property
-    def is_confirmed(self):
-        return self.confirmed_at is not None
-
-    def confirmed_purposes(self):
-        return set(
-            self.consents.filter(confirmed_at__isnull=False).values_list("purpose", flat=True)
-        )
-
-    def has_unconfirmed_consents(self):
-        return self.consents.filter(confirmed_at__isnull=True).exists()
-
-
-class ConsentRecord(models.Model):
-    """Who agreed to what, when, in which language and to which wording (for one purpose)."""
-
-    class Purpose(models.TextChoices):
-        UPDATES = "updates", _("Campaign updates by email")
-        NEWSLETTER = "newsletter", _("The campaign's e-newsletter")
-
-    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="consents")
-    purpose = models.CharField(max_length=20, choices=Purpose.choices)
-    wording = models.TextField(help_text="The words of the tick box, exactly as shown.")
-    wording_version = models.CharField(
-        max_length=12, help_text="A fingerprint of the wording, the same for the same words."
-    )
-    language = models.CharField(max_length=15)
-    given_at = models.DateTimeField(auto_now_add=True)
-    confirmed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the address confirmed by the emailed link."
-    )
-    submission = models.ForeignKey(
-        CampaignFormSubmission, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["given_at", "pk"]
-
-    def __str__(self):
-        return f"Consent {self.pk} ({self.purpose})"
-
-
-class Suppression(models.Model):
-    """An address that must never be mailed again, kept only as a keyed hash
-    (forms_app.addresses): nothing in it names the address without EMAIL_HASH_KEY."""
-
-    class Reason(models.TextChoices):
-        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
-        ERASED = "erased", _("Erased on request")
-        REFUSED = "refused", _("Refused by its mail server: the address does not exist")
-
-    email_hash = models.CharField(max_length=64, unique=True)
-    key_id = models.CharField(
-        max_length=8, help_text="Which EMAIL_HASH_KEY made the hash (forms_app.addresses.key_id)."
-    )
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self):
-        return f"Suppression {self.pk} ({self.reason})"
-
-    @classmethod
-    def record(cls, hashed, reason):
-        cls.objects.get_or_create(
-            email_hash=hashed.suppression_hash(),
-            defaults={"key_id": hashed.key_id, "reason": reason},
-        )
-
-    @classmethod
-    def matching(cls, hashed):
-        return cls.objects.filter(email_hash=hashed.suppression_hash())
-
-    @classmethod
-    def is_suppressed(cls, address):
-        """Whether the address, under any configured key, asked never to be mailed."""
-        return bool(cls.suppressed_among([address]))
-
-    @classmethod
-    def suppressed_among(cls, addresses, chunk_size=500):
-        """The addresses (as given) that asked never to be mailed: a few queries for a whole
-        newsletter's readers, where asking about each would take one each."""
-        suppressed = set()
-        addresses = list(addresses)
-        for start in range(0, len(addresses), chunk_size):
-            hashes = {}
-            for address in addresses[start : start + chunk_size]:
-                for hashed in HashedAddress.every_form_of(address):
-                    hashes[hashed.suppression_hash()] = address
-            found = cls.objects.filter(email_hash__in=list(hashes)).values_list(
-                "email_hash", flat=True
-            )
-            suppressed.update(hashes[email_hash] for email_hash in found)
-        return suppressed
-
-
-class MailAllowance(models.Model):
-    """How often the site has lately emailed one recipient one kind of email, under a keyed
-    hash of the address: what stops anyone using the forms to flood someone's inbox.
-
-    Counted in the database by one conditional UPDATE, so that every web worker of every
-    instance shares the count, and Redis being down changes nothing."""
-
-    recipient_hash = models.CharField(max_length=64)
-    kind = models.CharField(max_length=30)
-    last_sent_at = models.DateTimeField()
-    day_started_at = models.DateTimeField()
-    sent_that_day = models.PositiveIntegerField(default=1)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["recipient_hash", "kind"], name="one_allowance_per_recipient_and_kind"
-            )
-        ]
-
-    def __str__(self):
-        return f"Mail allowance {self.pk} ({self.kind})"
-
-    @classmethod
-    def take(cls, recipient_hash, kind, seconds_between, most_a_day):
-        """Counts one email if the limits allow it; False (counting nothing) if they do not."""
-        now = timezone.now()
-        allowance, created = cls.objects.get_or_create(
-            recipient_hash=recipient_hash,
-            kind=kind,
-            defaults={"last_sent_at": now, "day_started_at": now},
-        )
-        if created:
-            return True
-        new_day = Q(day_started_at__lte=now - datetime.timedelta(days=1))
-        return (
-            cls.objects.filter(
-                Q(pk=allowance.pk),
-                Q(last_sent_at__lte=now - datetime.timedelta(seconds=seconds_between)),
-                new_day | Q(sent_that_day__lt=most_a_day),
-            ).update(
-                last_sent_at=now,
-                day_started_at=Case(When(new_day, then=Value(now)), default=F("day_started_at")),
-                sent_that_day=Case(When(new_day, then=Value(1)), default=F("sent_that_day") + 1),
-            )
-            == 1
-        )
-
-
-class NewsletterCampaign(models.Model):
-    """One newsletter (a newsletter page in all its languages) as the outbox sends it: to whom,
-    when, and how many. What each reader got is in their outgoing email, until it is sent."""
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Not sent yet")
-        SCHEDULED = "scheduled", _("Scheduled")
-        SENT = "sent", _("Sent")
-
-    # wagtail-newsletter's campaign id: the newsletter page's translation key.
-    campaign_id = models.CharField(max_length=64, unique=True)
-    page = models.ForeignKey(
-        "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    subject = models.CharField(max_length=255, blank=True)
-    audience = models.CharField(max_length=100, blank=True)
-    segment = models.CharField(max_length=100, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    send_at = models.DateTimeField(
-        null=True, blank=True, help_text="When it was sent, or is to be sent."
-    )
-    recipient_count = models.PositiveIntegerField(
-        default=0, help_text="How many emails were queued when it was sent."
-    )
-
-    def __str__(self):
-        return f"Newsletter campaign {self.pk} ({self.status})"
-
-
-class OutgoingEmail(models.Model):
-    """One email to one recipient, saved with the data it is about and sent by the mail worker
-    (`manage.py mail_worker`), which claims it first so that it goes out once."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting to be sent")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Not sent: refused by the mail server, or given up on")
-        SUPPRESSED = "suppressed", _("Not sent: the address unsubscribed")
-
-    recipient = models.EmailField()
-    sender = models.EmailField(blank=True)
-    subject = models.CharField(max_length=255)
-    body = models.TextField(help_text="Emptied once the email is sent or given up on.")
-    html_body = models.TextField(
-        blank=True, help_text="An HTML part (newsletters); emptied like the body."
-    )
-    calendar = models.TextField(
-        blank=True,
-        help_text="An iCalendar file attached (a meeting's details); emptied like the body.",
-    )
-    campaign = models.ForeignKey(
-        NewsletterCampaign,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="emails",
-        help_text="The newsletter this email is one reader's copy of.",
-    )
-    language = models.CharField(max_length=15)
-    # The same Message-ID on every attempt, so that a mail program shows a repeat (a worker
-    # killed between the server's "accepted" and recording it) as the same message.
-    message_id = models.UUIDField(default=uuid.uuid4, editable=False)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(
-        default=timezone.now, help_text="A failed email waits, longer after each failure."
-    )
-    claim_token = models.UUIDField(
-        null=True, blank=True, help_text="Set by the one sender that has claimed the email."
-    )
-    claimed_until = models.DateTimeField(
-        null=True, blank=True, help_text="After this another sender may take the email over."
-    )
-    last_error = models.CharField(
-        max_length=100, blank=True, help_text="The kind of failure only, never its details."
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["pk"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outgoing_email_due")]
-
-    def __str__(self):
-        return f"Email {self.pk} ({self.status})"

@@ -51,6 +51,9 @@ def private_details(request, meeting):
         with transaction.atomic():
             form.save()
             log(meeting, "home.change_meeting_details", user=request.user)
+            # Those given a place are told the details as they are now: the announcement of
+            # the change then skips them.
+            registrations.fill_free_places(meeting)
             told = registrations.announce_changes(meeting.translation_key)
         messages.success(
             request,

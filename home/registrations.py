@@ -139,14 +139,26 @@ def confirm(registration):
     return registration
 
 
-def offer_place(registration, meeting):
-    """A place, with the details emailed, while there are places; else the waiting list."""
-    # Locked, so that two registrations at once cannot both take the last place.
-    details = MeetingPrivateDetails.objects.select_for_update().get(
+def locked_details(meeting):
+    """The meeting's private details, locked until the transaction ends, so that two
+    registrations at once cannot both take the last place."""
+    return MeetingPrivateDetails.objects.select_for_update().get(
         meeting_key=meeting.translation_key
     )
+
+
+def free_places(meeting, details):
+    """How many places are not taken, or None when there is no limit."""
+    if details.capacity is None:
+        return None
     taken = registrations_for(meeting).filter(status=Status.REGISTERED).count()
-    if details.capacity is None or taken < details.capacity:
+    return max(details.capacity - taken, 0)
+
+
+def offer_place(registration, meeting):
+    """A place, with the details emailed, while there are places; else the waiting list."""
+    details = locked_details(meeting)
+    if free_places(meeting, details) != 0:
         registration.status = Status.REGISTERED
         registration.save()
         tell(registration, meeting, details, kind="place")
@@ -155,6 +167,21 @@ def offer_place(registration, meeting):
         registration.save()
         tell(registration, meeting, details, kind="waiting_list")
     return registration
+
+
+@transaction.atomic
+def fill_free_places(meeting):
+    """Places that came free (a cancellation, more places) go to the waiting list in the order
+    its people confirmed, each told the details at once. Returns how many."""
+    details = locked_details(meeting)
+    waiting = registrations_for(meeting).filter(status=Status.WAITING_LIST)
+    free = free_places(meeting, details)
+    given = list(waiting if free is None else waiting[:free])
+    for registration in given:
+        registration.status = Status.REGISTERED
+        registration.save()
+        tell(registration, meeting, details, kind="place")
+    return len(given)
 
 
 @transaction.atomic
@@ -184,9 +211,7 @@ def cancel(registration):
     registration.save()
     meeting = meeting_of(registration.meeting_key)
     if held_a_place and meeting is not None and not meeting.cancelled:
-        waiting = registrations_for(meeting).filter(status=Status.WAITING_LIST).first()
-        if waiting is not None:
-            offer_place(waiting, meeting)
+        fill_free_places(meeting)
     return registration
 
 

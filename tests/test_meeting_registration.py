@@ -145,6 +145,23 @@ def test_a_cancelled_place_goes_to_the_first_on_the_waiting_list(
     assert registration_of("dee@example.org").status == Status.WAITING_LIST
 
 
+def test_more_places_go_to_the_waiting_list_in_order(
+    meeting, register, confirm, client, account_in, django_capture_on_commit_callbacks
+):
+    for name in ("ana", "bo", "chen", "dee", "eve"):
+        confirm(register(meeting, name.title(), f"{name}@example.org"))
+    client.force_login(account_in("Organisers"))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/admin/meetings/{meeting.pk}/details/", {"address": ADDRESS, "capacity": 4}
+        )
+    assert response.status_code == 302
+    assert [message.to[0] for message in mail.outbox] == ["chen@example.org", "dee@example.org"]
+    assert all(ADDRESS in message.body for message in mail.outbox)
+    assert registration_of("eve@example.org").status == Status.WAITING_LIST
+
+
 def test_a_change_of_time_is_emailed_once_to_each_registrant(meeting, register, confirm, publish):
     for name in ("ana", "bo", "chen"):
         confirm(register(meeting, name.title(), f"{name}@example.org"))
@@ -185,6 +202,7 @@ def test_sponsors_only_meetings_take_only_confirmed_contacts_of_listed_sponsors(
 ):
     meeting.who_may_register = MeetingPage.WhoMayRegister.SPONSORS
     meeting.save_revision().publish()
+    assert b"register with the address your organisation gave us" in client.get(meeting.url).content
     SponsorFactory(contact_email="secretary@union.example.org", email_verified_at=timezone.now())
     SponsorFactory(contact_email="unverified@union.example.org", email_verified_at=None)
     assert len(confirm(register(meeting, "Sec", "Secretary@union.example.org"))) == 1

@@ -122,6 +122,16 @@ def confirm(registration):
     meeting = meeting_of(registration.meeting_key)
     if meeting is None or meeting.cancelled or meeting.is_over:
         return registration
+    # Registering again with the same address keeps the first registration and its place;
+    # the second, which says nothing more, is not kept.
+    earlier = (
+        registrations_for(meeting)
+        .filter(status__in=EXPECTING_NEWS, submission__form_data__email__iexact=registration.email)
+        .first()
+    )
+    if earlier is not None:
+        registration.submission.delete()
+        return earlier
     registration.confirmed_at = timezone.now()
     details = private_details_of(meeting)
     if meeting.who_may_register == MeetingPage.WhoMayRegister.SPONSORS and not is_sponsor_contact(

@@ -33,7 +33,11 @@ Status = Registration.Status
 @pytest.fixture(autouse=True)
 def many_submissions_per_address(settings, answering_at_test_speed):
     settings.FORMS_RATE_LIMITS = [(100, 60)]
-    settings.FORMS_MAIL_LIMITS = {**settings.FORMS_MAIL_LIMITS, "any": (0, 100)}
+    settings.FORMS_MAIL_LIMITS = {
+        **settings.FORMS_MAIL_LIMITS,
+        "meeting-confirmation": (0, 100),
+        "any": (0, 100),
+    }
 
 
 @pytest.fixture
@@ -123,6 +127,15 @@ def test_first_come_get_places_with_the_details_then_the_waiting_list(meeting, r
     (waiting,) = sent["chen"]
     assert ADDRESS not in waiting.body and not waiting.attachments
     assert registration_of("chen@example.org").status == Status.WAITING_LIST
+
+
+def test_registering_again_keeps_the_first_registration_and_its_place(
+    meeting, register, confirm, client
+):
+    confirm(register(meeting, "Ana", "ana@example.org"))
+    again = register(meeting, "Ana O.", "ANA@example.org")
+    assert b"You have a place" in client.post(link_in(again, "confirm")).content
+    assert list(Registration.objects.values_list("status", flat=True)) == [Status.REGISTERED]
 
 
 def test_a_cancelled_place_goes_to_the_first_on_the_waiting_list(

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from wagtail.log_actions import log
 
@@ -20,6 +21,8 @@ from .models import MeetingPage, MeetingPrivateDetails, Registration
 
 
 def organisers_only(view):
+    # Error reports of these screens show neither what was posted nor any local variable.
+    @sensitive_post_parameters()
     def checked(request, page_id, *args, **kwargs):
         if not request.user.has_perm(PERSONAL_DATA_PERMISSION):
             raise PermissionDenied

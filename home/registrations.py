@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_variables
 from wagtail import hooks
 from wagtail.models import Locale
 
@@ -87,6 +88,9 @@ def link(view_name, registration):
         return absolute_url(reverse(view_name, args=[token_for(registration)]))
 
 
+# An error report shows no variable of these, nor of what they call: they hold the address,
+# and the meeting's private details.
+@sensitive_variables()
 def send_confirmation(registration, meeting):
     with translation.override(registration.submission.language):
         body = _(
@@ -293,6 +297,7 @@ def send_reminders(now=None):
     return sent
 
 
+@sensitive_variables()
 def tell(registration, meeting, details, *, kind):
     """One email to a registrant, in the language they registered in. Only those with a
     place are given the private details and the calendar file."""

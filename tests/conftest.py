@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import caches
 from django.core.management import call_command
 from django.db import transaction
-from django.test import Client
+from django.test import Client, TestCase, TransactionTestCase
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -24,6 +24,24 @@ from .factories import (
 )
 
 
+def commits(item):
+    """Whether the test commits: transaction=True, or a live server that reads what it writes."""
+    marker = item.get_closest_marker("django_db")
+    options = marker.kwargs if marker else {}
+    return bool(
+        options.get("transaction") or {"live_server", "transactional_db"} & set(item.fixturenames)
+    )
+
+
+def is_rolled_back(item):
+    """Whether the test uses the database in a transaction that is rolled back at its end."""
+    test_class = getattr(item, "cls", None)
+    if test_class and issubclass(test_class, TransactionTestCase):
+        return issubclass(test_class, TestCase)
+    uses_database = item.get_closest_marker("django_db") or "db" in item.fixturenames
+    return bool(uses_database) and not commits(item)
+
+
 def pytest_collection_modifyitems(items):
     """Every test that commits (transaction=True, or a live server) starts from the database as
     the migrations leave it, groups and permissions included. Django's serialized rollback does
@@ -32,29 +50,28 @@ def pytest_collection_modifyitems(items):
     for item in items:
         marker = item.get_closest_marker("django_db")
         options = dict(marker.kwargs) if marker else {}
-        commits = options.get("transaction") or {"live_server", "transactional_db"} & set(
-            item.fixturenames
-        )
-        if commits and not options.get("serialized_rollback"):
+        if commits(item) and not options.get("serialized_rollback"):
             options.update(transaction=True, serialized_rollback=True)
             item.add_marker(pytest.mark.django_db(**options), append=False)
-        if commits and "campaign_content" in item.fixturenames:
+        if commits(item) and "campaign_content" in item.fixturenames:
             raise pytest.UsageError(
-                f"{item.nodeid} commits, so it cannot share its module's campaign content: "
+                f"{item.nodeid} commits, so it cannot share the campaign content: "
                 "ask for committed_campaign_site instead of campaign_site"
             )
-    # Within each run of one module's tests (pytest-django has already put the tests that commit
-    # after the others, as Django's runner does), the tests on the shared campaign content go
-    # last: the module's other tests never see that content, and it is built once per run.
-    run_starts = []
-    for index, item in enumerate(items):
-        starts_a_run = index == 0 or item.path != items[index - 1].path
-        run_starts.append(index if starts_a_run else run_starts[-1])
-    order = {
-        item.nodeid: (run_start, "campaign_content" in item.fixturenames)
-        for item, run_start in zip(items, run_starts, strict=True)
-    }
-    items.sort(key=lambda item: order[item.nodeid])
+    # pytest-django has put first the tests that are rolled back, as Django's runner does.
+    # Among those, the tests on the shared campaign content go last: the others never see that
+    # content, it is built once, and it is rolled back before the first test that commits.
+    rolled_back = next(
+        (index for index, item in enumerate(items) if not is_rolled_back(item)), len(items)
+    )
+    items[:rolled_back] = sorted(
+        items[:rolled_back], key=lambda item: "campaign_content" in item.fixturenames
+    )
+
+
+def pytest_runtest_setup(item):
+    if commits(item):
+        SharedCampaign.roll_back()
 
 
 @pytest.fixture(scope="session")
@@ -105,18 +122,50 @@ def load_campaign():
     return HomePage.objects.get(depth=2, locale__language_code="en")
 
 
-@pytest.fixture(scope="module")
-def campaign_content(django_db_setup, django_db_blocker):
-    """The real campaign content, built once for a test module by the command `make run` uses,
-    with every other language still untranslated, and rolled back at the module's end. Each
-    test runs inside it and is rolled back on its own, as any database test is. Building it
-    takes seconds, and some 300 tests need it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(load_campaign_content, "TRANSLATION_FILES", {})
-            load_campaign()
-        yield
-        transaction.set_rollback(True)
+class SharedCampaign:
+    """The real campaign content in a transaction left open from the first test that asks for it
+    until the first test that commits (or the session's end), then rolled back."""
+
+    atomic = None
+    db_blocker = None
+
+    @classmethod
+    def build(cls, db_blocker):
+        cls.db_blocker = db_blocker
+        with db_blocker.unblock():
+            cls.atomic = transaction.atomic()
+            cls.atomic.__enter__()
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(load_campaign_content, "TRANSLATION_FILES", {})
+                load_campaign()
+
+    @classmethod
+    def roll_back(cls):
+        if cls.atomic is None:
+            return
+        with cls.db_blocker.unblock():
+            transaction.set_rollback(True)
+            cls.atomic.__exit__(None, None, None)
+        cls.atomic = None
+
+
+@pytest.fixture(scope="session")
+def shared_campaign(django_db_setup, django_db_blocker):
+    SharedCampaign.build(django_db_blocker)
+    yield
+    SharedCampaign.roll_back()
+
+
+@pytest.fixture
+def campaign_content(shared_campaign):
+    """The real campaign content, built once by the command `make run` uses, with every other
+    language still untranslated. Each test runs inside it and is rolled back on its own, as any
+    database test is. Building it takes seconds, and some 300 tests need it."""
+    if SharedCampaign.atomic is None:
+        raise pytest.UsageError(
+            "the shared campaign content was rolled back: a test that "
+            "commits ran before this one (see pytest_collection_modifyitems)"
+        )
 
 
 @pytest.fixture
@@ -129,7 +178,7 @@ def campaign_site(campaign_content, db, without_translation_drafts):
 @pytest.fixture
 def campaign_site_with_drafts(campaign_content, db):
     """The real campaign content exactly as `make run` loads it: the Chinese drafts are added
-    to the module's shared content, as loading again on a site that has it does."""
+    to the shared content, as loading again on a site that has it does."""
     return load_campaign()
 
 

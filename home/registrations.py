@@ -229,6 +229,21 @@ def cancel(registration):
     return registration
 
 
+def release_place_of_deleted(sender, instance, **kwargs):
+    """A registration deleted with its submission (an organiser deleting it from the form's
+    submissions, a person's erasure) frees its place as cancelling does, once that commits; the
+    list of a meeting that is over (as retention deletes it) stays as it is."""
+    if instance.status != Status.REGISTERED:
+        return
+
+    def give_the_place_on():
+        meeting = meeting_of(instance.meeting_key)
+        if meeting and not meeting.cancelled and not meeting.is_over:
+            fill_free_places(meeting)
+
+    transaction.on_commit(give_the_place_on)
+
+
 def version_of(meeting, details):
     """What registrants have been told of the meeting, as one short value: when, where, the
     private details and whether it takes place."""

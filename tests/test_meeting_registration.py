@@ -415,3 +415,37 @@ def test_an_error_while_emailing_a_registrant_reports_neither_address(
     shown = {frame["function"]: repr(frame["vars"]) for frame in frames}
     assert {"confirm", "tell", "mail_server_refuses"} <= set(shown)
     assert not [name for name, text in shown.items() if "ana@example" in text or "Conway" in text]
+
+
+def test_a_place_deleted_with_its_submission_goes_to_the_waiting_list(
+    meeting, register, confirm, client, account_in, django_capture_on_commit_callbacks
+):
+    for name in ("ana", "bo", "chen"):
+        confirm(register(meeting, name.title(), f"{name}@example.org"))
+    submission = registration_of("ana@example.org").submission
+    client.force_login(account_in("Organisers"))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/admin/forms/submissions/{meeting.pk}/delete/?selected-submissions={submission.pk}"
+        )
+    assert response.status_code == 302
+    assert not Registration.objects.filter(submission=submission).exists()
+    (message,) = mail.outbox
+    assert message.to == ["chen@example.org"] and ADDRESS in message.body
+    assert registration_of("chen@example.org").status == Status.REGISTERED
+
+
+def test_deleting_a_past_meetings_registrations_tells_nobody(
+    meeting, register, confirm, django_capture_on_commit_callbacks
+):
+    for name in ("ana", "bo", "chen"):
+        confirm(register(meeting, name.title(), f"{name}@example.org"))
+    MeetingPage.objects.filter(pk=meeting.pk).update(
+        starts_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_of("ana@example.org").submission.delete()
+    assert mail.outbox == []
+    assert registration_of("chen@example.org").status == Status.WAITING_LIST

@@ -12,6 +12,7 @@ from . import views
 from .interface_drafts import InterfaceDraftsPanel
 from .models import SponsorDescription
 from .permissions import can_publish
+from .rich_text import PageInReadersLanguageLinkHandler
 from .translators import TRANSLATORS
 from .upkeep import OutOfDateTranslationsPanel
 from .views import submit_translation_for_review, translation_of
@@ -123,3 +124,9 @@ def out_of_date_translations_panel(request, panels):
 @hooks.register("construct_homepage_panels")
 def show_unreviewed_interface_text(request, panels):
     panels.append(InterfaceDraftsPanel())
+
+
+# order=1: after Wagtail's own registration, so that this handler of "page" links replaces it.
+@hooks.register("register_rich_text_features", order=1)
+def page_links_in_readers_language(features):
+    features.register_link_type(PageInReadersLanguageLinkHandler)

@@ -176,23 +176,36 @@ class HomePage(PinnedUpdateMixin, CampaignPage):
     def localized_calls_to_action(self):
         """Each button with its live target in this page's language: an untranslated home page
         still points at the English pages, and readers belong in their own."""
-        calls = [call.value for call in self.calls_to_action if call.value["page"]]
-        targets = {
-            call["page"].translation_key: call["page"]
-            for call in calls
-            if call["page"].locale_id == self.locale_id and call["page"].live
-        }
-        keys = [call["page"].translation_key for call in calls]
-        if missing := [key for key in keys if key not in targets]:
-            in_this_language = Page.objects.live().filter(
-                locale_id=self.locale_id, translation_key__in=missing
-            )
-            targets.update((page.translation_key, page) for page in in_this_language)
-        return [
-            {**call, "target": targets[call["page"].translation_key]}
-            for call in calls
-            if call["page"].translation_key in targets
+        # The buttons' page ids as stored (the stream's raw data), and the linked pages with
+        # their live versions in this language in one query: reading the stream's pages first
+        # would cost a query of its own.
+        calls = [
+            call["value"] for call in self.calls_to_action.raw_data if call["value"].get("page")
         ]
+        if not calls:
+            return []
+        ids = [call["page"] for call in calls]
+        pages = Page.objects.filter(
+            Q(pk__in=ids)
+            | Q(
+                locale_id=self.locale_id,
+                live=True,
+                translation_key__in=Page.objects.filter(pk__in=ids).values("translation_key"),
+            )
+        )
+        linked = {str(page.pk): page for page in pages}
+        targets = {
+            page.translation_key: page
+            for page in linked.values()
+            if page.locale_id == self.locale_id and page.live
+        }
+        localized = []
+        for call in calls:
+            page = linked.get(str(call["page"]))  # None once the page is deleted
+            target = targets.get(page.translation_key) if page else None
+            if target is not None:
+                localized.append({**call, "page": page, "target": target})
+        return localized
 
     def other_content_shown(self):
         """The pinned notice, the latest updates, the figures (the sponsor count), the next

@@ -2,11 +2,13 @@ from dataclasses import dataclass
 
 from django import template
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import get_language, get_language_info
-from wagtail.models import Page, Site
+from wagtail.models import Page, Site, get_page_models
 
 from cms.pagecache.cache import cached_part
+from cms.pages import CampaignPage
 
 from ..text_language import marking_source_text, source_text_attributes
 
@@ -51,37 +53,95 @@ class PageLanguage:
     is_translated: bool = False
 
 
-@register.simple_tag(takes_context=True)
-def page_languages(context):
-    """The current page in each language of the site, for the switcher and hreflang links."""
-    request = context.get("request")
+@dataclass
+class MenuLink:
+    """A link in the site menu: plain values, so that the menu is kept without its pages."""
+
+    url: str
+    title: str
+    path: str
+    page_id: int
+    # ` lang dir` when the link's text is still the source language's (see text_language).
+    language_attributes: str
+
+
+@dataclass
+class HeaderLinks:
+    """What the header of a page links to: the home page of the page's language and its
+    children marked "show in menus" (the menu tag, in home), and the page in each language."""
+
+    home: MenuLink
+    menu: list[MenuLink]
+    languages: list[PageLanguage]
+
+
+def header_links(request, page):
+    """The header's links for the page (None outside pages), or None outside any site."""
     site = Site.find_for_request(request) if request else None
     if site is None:
-        return []
-    page = context.get("page")
+        return None
     current_code = get_language()
     # Every page shows these links and only publishing changes them: worked out once per
-    # change for each page and language, not on every render.
+    # change for each page and language, not on every render. The menu and the language links
+    # are found together, in one query kept as one part, so that a page rendered right after a
+    # change spends one query on its header rather than one for each.
     return cached_part(
-        f"languages:{site.pk}:{page.pk if page else ''}:{current_code}",
-        lambda: _page_languages(request, site, page, current_code),
+        f"header:{site.pk}:{page.pk if page else ''}:{current_code}",
+        lambda: _header_links(request, site, page, current_code),
     )
 
 
-def _page_languages(request, site, page, current_code):
-    # The page's versions and the home pages (for languages without a version), in one query.
-    wanted = Q(translation_key=site.root_page.translation_key)
-    if page is not None:
-        wanted |= Q(translation_key=page.translation_key)
-    versions, homes = {}, {}
-    for found in (
-        Page.objects.filter(wanted)
-        .live()
+@register.simple_tag(takes_context=True)
+def page_languages(context):
+    """The current page in each language of the site, for the switcher and hreflang links."""
+    links = header_links(context.get("request"), context.get("page"))
+    return links.languages if links else []
+
+
+def _header_links(request, site, page, current_code):
+    root = site.root_page
+    if page is None:
+        home_path = root.localized.path
+    else:
+        home_path = page.path[: Page.steplen * root.depth]
+    menu_depth = root.depth + 1
+    # The page's versions and the home pages in every language (for languages without a
+    # version), this language's home page, and the menu below it.
+    keys = [root.translation_key] + ([page.translation_key] if page is not None else [])
+    menu_titles = [
+        Subquery(model.objects.filter(pk=OuterRef("pk")).values("menu_title"))
+        for model in get_page_models()
+        if issubclass(model, CampaignPage)
+    ]
+    pages = (
+        Page.objects.filter(
+            Q(translation_key__in=keys, live=True)
+            | Q(path=home_path)
+            | Q(path__startswith=home_path, depth=menu_depth, live=True, show_in_menus=True)
+        )
         .select_related("locale")
-        .annotate(**marking_source_text())
-    ):
-        is_version = page is not None and found.translation_key == page.translation_key
-        (versions if is_version else homes)[found.locale.language_code] = found
+        # Each page type's short menu title, read from its own table.
+        .annotate(short_title=Coalesce(*menu_titles, Value("")), **marking_source_text())
+        .order_by("path")
+    )
+    home, menu, versions, homes = None, [], {}, {}
+    for found in pages:
+        if found.path == home_path:
+            home = _menu_link(request, found, found.title)
+        elif found.depth == menu_depth and found.path.startswith(home_path):
+            if found.live and found.show_in_menus:
+                menu.append(_menu_link(request, found, found.short_title or found.title))
+        if found.live and found.translation_key in keys:
+            is_version = page is not None and found.translation_key == page.translation_key
+            (versions if is_version else homes)[found.locale.language_code] = found
+    return HeaderLinks(home, menu, _page_languages(request, versions, homes, current_code))
+
+
+def _menu_link(request, page, title):
+    return MenuLink(page.get_url(request), title, page.path, page.pk, source_text_attributes(page))
+
+
+def _page_languages(request, versions, homes, current_code):
     languages = []
     for code, name in settings.LANGUAGES:
         language = PageLanguage(

@@ -426,7 +426,7 @@ def world(django_db_setup, django_db_blocker):
             plant_meeting(users["Organisers"])
             plant_translation_work(users[TRANSLATORS])
             plant_admin_objects(users["Organisers"], users["Editors"])
-            yield {"users": users, "fills": Fills(users)}
+            yield {"users": users, "fills": Fills(users), "public_state": public_state()}
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -686,13 +686,13 @@ def signed_in_client(user):
 REQUESTS = Counter()
 
 
-def request_rolled_back(client, method, url, data):
-    """The response, and whether the request changed what the public sees (undone after)."""
-    before = public_state()
+def request_rolled_back(client, method, url, data, planted_state):
+    """The response, and whether the request changed what the public sees of the planted world
+    (undone after, as is every test's own change)."""
     with transaction.atomic():
         response = getattr(client, method)(url, data)
         body(response)
-        changed_public_state = public_state() != before
+        changed_public_state = public_state() != planted_state
         transaction.set_rollback(True)
     return response, changed_public_state
 
@@ -769,7 +769,9 @@ def test_no_private_data_and_no_publishing_for_volunteers(world, clients, route,
             requests += [("Organisers", "get", {})]
         for role, method, data in requests:
             REQUESTS["requests"] += 1
-            response, published = request_rolled_back(clients[role], method, url, data)
+            response, published = request_rolled_back(
+                clients[role], method, url, data, world["public_state"]
+            )
             what = f"{role} {method.upper()} {url} {data if method == 'get' else ''}"
             if response.status_code >= 500 and full_name not in UPSTREAM_SERVER_ERRORS:
                 problems.append(f"{what}: server error {response.status_code}")

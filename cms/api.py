@@ -39,6 +39,7 @@ from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from cms.form_api import router as forms_router
 from cms.pagecache.cache import cached_part
+from cms.pages import outside_private_sections
 from sponsors.models import LOGO_RENDITION, SponsorIndexPage
 
 # The largest offset any listing takes: one that overflowed the database's integers was a
@@ -173,7 +174,10 @@ class PublicPagesAPIViewSet(AnonymousReadMixin, PagesAPIViewSet):
         return self._public_pages
 
     def public_page_ids(self):
-        return list(super().get_base_queryset().public().values_list("pk", flat=True))
+        # Wagtail's pages of the site (which leave out a private section only when the request
+        # has not passed its restriction), then every private section left out for everyone.
+        public = outside_private_sections(super().get_base_queryset())
+        return list(public.values_list("pk", flat=True))
 
     def get_queryset(self):
         # Asked for twice per request. Each page's language and, for a page not translated yet,

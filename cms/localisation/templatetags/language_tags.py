@@ -92,10 +92,10 @@ def header_links(request, page):
 
 
 @register.simple_tag(takes_context=True)
-def page_languages(context):
-    """The current page in each language of the site, for the switcher and hreflang links."""
-    links = header_links(context.get("request"), context.get("page"))
-    return links.languages if links else []
+def page_header(context):
+    """The header's links for the page being rendered, read once for the template: the
+    language links there, and the menu (`main_navigation`, in home) from them."""
+    return header_links(context.get("request"), context.get("page"))
 
 
 def _header_links(request, site, page, current_code):

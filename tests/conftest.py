@@ -70,7 +70,9 @@ def pytest_collection_modifyitems(items):
 
 
 def pytest_runtest_setup(item):
-    if commits(item):
+    # The shared content lives exactly as long as the run of rolled-back tests (a Django
+    # TransactionTestCase, which commits, counts as the end of it too).
+    if not is_rolled_back(item):
         SharedCampaign.roll_back()
 
 

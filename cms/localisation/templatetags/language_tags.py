@@ -70,7 +70,7 @@ class HeaderLinks:
     """What the header of a page links to: the home page of the page's language and its
     children marked "show in menus" (the menu tag, in home), and the page in each language."""
 
-    home: MenuLink
+    home: MenuLink | None
     menu: list[MenuLink]
     languages: list[PageLanguage]
 
